@@ -1,0 +1,2 @@
+package dev.llmqueue.camel;
+class Dummy {}
