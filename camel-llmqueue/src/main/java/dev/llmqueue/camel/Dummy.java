@@ -1,2 +1,0 @@
-package dev.llmqueue.camel;
-class Dummy {}

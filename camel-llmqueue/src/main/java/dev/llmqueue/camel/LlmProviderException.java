@@ -1,0 +1,50 @@
+package dev.llmqueue.camel;
+
+import org.apache.camel.CamelExchangeException;
+import org.apache.camel.Exchange;
+
+/**
+ * A call to the LLM server failed: a non-2xx answer, no answer at all (connection refused, timeout, dropped
+ * connection), or an answer that could not be read.
+ */
+public class LlmProviderException extends CamelExchangeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The status code when the call produced no HTTP response. */
+    public static final int NO_RESPONSE = -1;
+
+    private final int statusCode;
+    private final String provider;
+    private final String url;
+    private final String providerMessage;
+
+    public LlmProviderException(String message, Exchange exchange, int statusCode, String provider, String url,
+                                String providerMessage, Throwable cause) {
+        super(message, exchange, cause);
+        this.statusCode = statusCode;
+        this.provider = provider;
+        this.url = url;
+        this.providerMessage = providerMessage;
+    }
+
+    /** The HTTP status code, or {@link #NO_RESPONSE} when the server gave no HTTP response. */
+    public int getStatusCode() {
+        return statusCode;
+    }
+
+    /** {@code ollama} or {@code openai}. */
+    public String getProvider() {
+        return provider;
+    }
+
+    /** The URL that was called (never carries credentials). */
+    public String getUrl() {
+        return url;
+    }
+
+    /** The provider's own error text, when it sent one. */
+    public String getProviderMessage() {
+        return providerMessage;
+    }
+}

@@ -1,0 +1,239 @@
+package dev.llmqueue.camel;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+
+import dev.llmqueue.camel.provider.LlmProvider;
+import dev.llmqueue.camel.queue.LlmQueueScheduler;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.ExecutorServiceManager;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.DefaultComponent;
+
+/**
+ * The llmqueue component. It owns the queue that every one of its endpoints shares: the HIGH and LOW stacks, the
+ * slots, the call threads and the completion threads. Two backends with separate limits are two component instances.
+ */
+@Component("llmqueue")
+public class LlmQueueComponent extends DefaultComponent {
+
+    static final String ENV_MAX_CONCURRENT = "LLM_MAX_CONCURRENT_REQUESTS";
+    static final String ENV_ASYNC_QUEUE = "USE_ASYNC_LLM_QUEUE";
+    static final String ENV_DISABLE_BACKGROUND = "DISABLE_BACKGROUND_LLM";
+    static final String ENV_MAX_HIGH_QUEUE = "LLM_MAX_HIGH_PRIORITY_QUEUE";
+    static final String ENV_MAX_LOW_QUEUE = "LLM_MAX_LOW_PRIORITY_QUEUE";
+    static final String ENV_OPENAI_API_KEY = "OPENAI_API_KEY";
+
+    @Metadata(defaultValue = "2",
+              description = "How many LLM calls may be in flight at once, across all endpoints of this component."
+                            + " Default 2, or the environment variable LLM_MAX_CONCURRENT_REQUESTS.")
+    private int maxConcurrentRequests = 2;
+    @Metadata(defaultValue = "true",
+              description = "Whether the route's thread is released while the request waits and the route resumes on a"
+                            + " completion thread (true), or the calling thread waits for the outcome (false)."
+                            + " The environment variable USE_ASYNC_LLM_QUEUE=0|false turns it off.")
+    private boolean asyncQueue = true;
+    @Metadata(defaultValue = "false",
+              description = "Rejects LOW priority (background) requests at once with LlmQueueRejectedException; HIGH is"
+                            + " unaffected. The environment variable DISABLE_BACKGROUND_LLM=1|true turns it on.")
+    private boolean disableBackground;
+    @Metadata(defaultValue = "10000",
+              description = "How many HIGH priority requests may wait; one more is rejected."
+                            + " Default 10000, or the environment variable LLM_MAX_HIGH_PRIORITY_QUEUE.")
+    private int maxHighQueueSize = 10000;
+    @Metadata(defaultValue = "10000",
+              description = "How many LOW priority requests may wait; one more is rejected."
+                            + " Default 10000, or the environment variable LLM_MAX_LOW_PRIORITY_QUEUE.")
+    private int maxLowQueueSize = 10000;
+
+    private final Function<String, String> environment;
+    private volatile LlmQueueScheduler scheduler;
+    private ExecutorService callExecutor;
+    private volatile ExecutorService completionExecutor;
+
+    public LlmQueueComponent() {
+        this(System::getenv);
+    }
+
+    /**
+     * @param environment where the seed's environment variables are read; options set later override them
+     */
+    LlmQueueComponent(Function<String, String> environment) {
+        this.environment = environment;
+        Integer concurrent = envInt(ENV_MAX_CONCURRENT);
+        if (concurrent != null) {
+            maxConcurrentRequests = concurrent;
+        }
+        Boolean async = envBoolean(ENV_ASYNC_QUEUE);
+        if (async != null) {
+            asyncQueue = async;
+        }
+        Boolean background = envBoolean(ENV_DISABLE_BACKGROUND);
+        if (background != null) {
+            disableBackground = background;
+        }
+        Integer high = envInt(ENV_MAX_HIGH_QUEUE);
+        if (high != null) {
+            maxHighQueueSize = high;
+        }
+        Integer low = envInt(ENV_MAX_LOW_QUEUE);
+        if (low != null) {
+            maxLowQueueSize = low;
+        }
+    }
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        LlmProvider provider = LlmProvider.forName(remaining);
+        LlmQueueEndpoint endpoint = new LlmQueueEndpoint(uri, this, provider);
+        setProperties(endpoint, parameters);
+        if (endpoint.getApiKey() == null && "openai".equals(provider.name())) {
+            endpoint.setApiKey(environment(ENV_OPENAI_API_KEY));
+        }
+        return endpoint;
+    }
+
+    @Override
+    protected void doInit() throws Exception {
+        super.doInit();
+        scheduler = new LlmQueueScheduler(maxConcurrentRequests, maxHighQueueSize, maxLowQueueSize, disableBackground);
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        ExecutorServiceManager executors = getCamelContext().getExecutorServiceManager();
+        callExecutor = executors.newCachedThreadPool(this, "LlmQueueCall");
+        completionExecutor = executors.newCachedThreadPool(this, "LlmQueueCompletion");
+        scheduler.start(callExecutor);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        // producers may outlive their routes (ProducerTemplate): the component, not the producer, fails what waits
+        scheduler.stop();
+        ExecutorServiceManager executors = getCamelContext().getExecutorServiceManager();
+        if (callExecutor != null) {
+            // calls in flight may finish; their exchanges complete inline once the completion pool is gone
+            executors.shutdownGraceful(callExecutor);
+            callExecutor = null;
+        }
+        if (completionExecutor != null) {
+            executors.shutdownGraceful(completionExecutor);
+            completionExecutor = null;
+        }
+        super.doStop();
+    }
+
+    LlmQueueScheduler getScheduler() {
+        return scheduler;
+    }
+
+    /** The pool routes resume on; null when stopped (the caller then completes inline). */
+    ExecutorService getCompletionExecutor() {
+        return completionExecutor;
+    }
+
+    String environment(String name) {
+        String value = environment.apply(name);
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private Integer envInt(String name) {
+        String value = environment(name);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "Environment variable " + name + "='" + value + "' is not a whole number", e);
+        }
+    }
+
+    private Boolean envBoolean(String name) {
+        String value = environment(name);
+        if (value == null) {
+            return null;
+        }
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "1", "true", "yes", "on" -> Boolean.TRUE;
+            case "0", "false", "no", "off" -> Boolean.FALSE;
+            default -> throw new IllegalArgumentException(
+                    "Environment variable " + name + "='" + value + "' is not a boolean: use 1|true or 0|false");
+        };
+    }
+
+    public int getMaxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    /**
+     * How many LLM calls may be in flight at once, across all endpoints of this component. May be changed while
+     * running: raising it starts waiting requests at once.
+     */
+    public void setMaxConcurrentRequests(int maxConcurrentRequests) {
+        if (scheduler != null) {
+            scheduler.setMaxConcurrentRequests(maxConcurrentRequests);
+        }
+        this.maxConcurrentRequests = maxConcurrentRequests;
+    }
+
+    public boolean isAsyncQueue() {
+        return asyncQueue;
+    }
+
+    /**
+     * Whether the route's thread is released while the request waits (true), or waits for the outcome (false).
+     */
+    public void setAsyncQueue(boolean asyncQueue) {
+        this.asyncQueue = asyncQueue;
+    }
+
+    public boolean isDisableBackground() {
+        return disableBackground;
+    }
+
+    /**
+     * Rejects LOW priority requests. May be changed while running: turning it on fails the LOW requests already
+     * waiting.
+     */
+    public void setDisableBackground(boolean disableBackground) {
+        this.disableBackground = disableBackground;
+        if (scheduler != null) {
+            scheduler.setDisableBackground(disableBackground);
+        }
+    }
+
+    public int getMaxHighQueueSize() {
+        return maxHighQueueSize;
+    }
+
+    /**
+     * How many HIGH priority requests may wait.
+     */
+    public void setMaxHighQueueSize(int maxHighQueueSize) {
+        if (scheduler != null) {
+            scheduler.setMaxHighQueueSize(maxHighQueueSize);
+        }
+        this.maxHighQueueSize = maxHighQueueSize;
+    }
+
+    public int getMaxLowQueueSize() {
+        return maxLowQueueSize;
+    }
+
+    /**
+     * How many LOW priority requests may wait.
+     */
+    public void setMaxLowQueueSize(int maxLowQueueSize) {
+        if (scheduler != null) {
+            scheduler.setMaxLowQueueSize(maxLowQueueSize);
+        }
+        this.maxLowQueueSize = maxLowQueueSize;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.llmqueue.camel;
+
+import org.apache.camel.spi.Metadata;
+
+/**
+ * Message headers of the llmqueue component.
+ */
+public final class LlmQueueConstants {
+
+    @Metadata(label = "producer", javaType = "String",
+              description = "The priority of this request, HIGH or LOW (case-insensitive; the LlmQueuePriority enum is accepted too)."
+                            + " Overrides the endpoint's priority option.")
+    public static final String PRIORITY = "CamelLlmQueuePriority";
+    @Metadata(label = "producer", javaType = "String",
+              description = "The model to use for this request. Overrides the endpoint's model option.")
+    public static final String MODEL = "CamelLlmQueueModel";
+    @Metadata(label = "producer", javaType = "String",
+              description = "The system message for a chat request with a String body. Overrides the endpoint's systemMessage option.")
+    public static final String SYSTEM_MESSAGE = "CamelLlmQueueSystemMessage";
+
+    @Metadata(label = "producer", javaType = "String",
+              description = "The unique id the queue gave this request.")
+    public static final String REQUEST_ID = "CamelLlmQueueRequestId";
+    @Metadata(label = "producer", javaType = "Long",
+              description = "Milliseconds the request waited on its stack before its call started.")
+    public static final String WAIT_TIME = "CamelLlmQueueWaitTime";
+    @Metadata(label = "producer", javaType = "Long",
+              description = "Milliseconds the HTTP call to the LLM took.")
+    public static final String CALL_TIME = "CamelLlmQueueCallTime";
+    @Metadata(label = "producer", javaType = "Integer",
+              description = "Prompt tokens, when the provider reports them (ollama prompt_eval_count, openai usage.prompt_tokens).")
+    public static final String PROMPT_TOKENS = "CamelLlmQueuePromptTokens";
+    @Metadata(label = "producer", javaType = "Integer",
+              description = "Completion tokens, when the provider reports them (ollama eval_count, openai usage.completion_tokens).")
+    public static final String COMPLETION_TOKENS = "CamelLlmQueueCompletionTokens";
+    @Metadata(label = "producer", javaType = "String",
+              description = "The model that answered, as the provider names it.")
+    public static final String RESPONSE_MODEL = "CamelLlmQueueResponseModel";
+    @Metadata(label = "producer", javaType = "String",
+              description = "Why the model stopped: ollama done_reason, openai finish_reason (for example stop or length).")
+    public static final String FINISH_REASON = "CamelLlmQueueFinishReason";
+
+    private LlmQueueConstants() {
+    }
+}

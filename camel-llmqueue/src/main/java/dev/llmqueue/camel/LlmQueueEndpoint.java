@@ -1,0 +1,350 @@
+package dev.llmqueue.camel;
+
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+
+import dev.llmqueue.camel.provider.LlmProvider;
+import dev.llmqueue.camel.provider.LlmReply;
+import dev.llmqueue.camel.provider.LlmReplyFormatException;
+import dev.llmqueue.camel.provider.LlmRequest;
+import org.apache.camel.Category;
+import org.apache.camel.Consumer;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+import org.apache.camel.Producer;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriEndpoint;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriPath;
+import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.support.service.ServiceHelper;
+
+/**
+ * Sends requests to an Ollama or OpenAI-compatible server through the component's priority queue: the exchange
+ * waits on a HIGH or LOW LIFO stack until a slot is free, and the route resumes when the LLM has answered.
+ */
+@UriEndpoint(firstVersion = "0.1.0", scheme = "llmqueue", title = "LLM Queue", syntax = "llmqueue:provider",
+             producerOnly = true, category = { Category.AI }, headersClass = LlmQueueConstants.class)
+public class LlmQueueEndpoint extends DefaultEndpoint {
+
+    @UriPath(enums = "ollama,openai",
+             description = "The server's API: ollama (Ollama's native API) or openai (any OpenAI-compatible server:"
+                           + " OpenAI, vLLM, llama.cpp server, LM Studio, Groq...)")
+    @Metadata(required = true)
+    private String provider;
+    @UriParam(defaultValue = "HIGH",
+              description = "The stack requests go on: HIGH (user-facing work, always served first) or LOW (background"
+                            + " work). The header CamelLlmQueuePriority overrides it.")
+    private LlmQueuePriority priority = LlmQueuePriority.HIGH;
+    @UriParam(defaultValue = "chat",
+              description = "What the LLM is asked: chat (a String is one user message, a List of role/content Maps is"
+                            + " the whole conversation), generate (a String prompt) or embed (a String or a List of"
+                            + " Strings; the reply is a float[] or a List<float[]>).")
+    private LlmQueueOperation operation = LlmQueueOperation.chat;
+    @UriParam(description = "The model to use, for example llama3.2 or gpt-4o-mini. Required, here or in the header"
+                            + " CamelLlmQueueModel: a request without a model fails and nothing is sent.")
+    private String model;
+    @UriParam(description = "The server's base URL. Default http://localhost:11434 for ollama and"
+                            + " https://api.openai.com/v1 for openai (for openai the paths /chat/completions, /completions"
+                            + " and /embeddings are appended to it, so it includes /v1).")
+    private String baseUrl;
+    @UriParam(label = "security", secret = true,
+              description = "The API key, sent as Authorization: Bearer. For openai it defaults to the environment"
+                            + " variable OPENAI_API_KEY. Never logged.")
+    private String apiKey;
+    @UriParam(description = "A system message put before a String chat body (ollama also uses it as the system prompt"
+                            + " of generate). The header CamelLlmQueueSystemMessage overrides it.")
+    private String systemMessage;
+    @UriParam(description = "The sampling temperature; the server's default when not set.")
+    private Double temperature;
+    @UriParam(description = "The most tokens to generate (ollama options.num_predict, openai max_tokens); the"
+                            + " server's default when not set.")
+    private Integer maxTokens;
+    @UriParam(label = "advanced", defaultValue = "5m", javaType = "java.time.Duration",
+              description = "How long the HTTP call may take, from sending the request to the whole reply (the"
+                            + " connection itself must be made within 30 seconds or this time, whichever is shorter)."
+                            + " The only timeout: waiting on the stack has none.")
+    private long requestTimeout = 5 * 60 * 1000L;
+
+    private final LlmProvider llmProvider;
+    private String url;
+    private Endpoint httpEndpoint;
+    private Producer httpProducer;
+
+    public LlmQueueEndpoint(String uri, LlmQueueComponent component, LlmProvider llmProvider) {
+        super(uri, component);
+        this.llmProvider = llmProvider;
+        this.provider = llmProvider.name();
+    }
+
+    @Override
+    public LlmQueueComponent getComponent() {
+        return (LlmQueueComponent) super.getComponent();
+    }
+
+    @Override
+    public Producer createProducer() throws Exception {
+        return new LlmQueueProducer(this);
+    }
+
+    @Override
+    public Consumer createConsumer(Processor processor) throws Exception {
+        throw new UnsupportedOperationException("The llmqueue component only sends: use it in to(...), not from(...)");
+    }
+
+    @Override
+    protected void doInit() throws Exception {
+        super.doInit();
+        if (requestTimeout <= 0) {
+            throw new IllegalArgumentException("requestTimeout must be positive, was " + requestTimeout + " ms");
+        }
+        if (maxTokens != null && maxTokens < 1) {
+            throw new IllegalArgumentException("maxTokens must be at least 1, was " + maxTokens);
+        }
+        String base = baseUrl != null ? baseUrl : llmProvider.defaultBaseUrl();
+        url = stripTrailingSlash(checkBaseUrl(base)) + llmProvider.path(operation);
+    }
+
+    private static String checkBaseUrl(String base) {
+        URI parsed;
+        try {
+            parsed = new URI(base);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("baseUrl '" + base + "' is not a URL: " + e.getMessage(), e);
+        }
+        if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme()) || parsed.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "baseUrl '" + base + "' is not an http:// or https:// URL with a host, such as http://localhost:11434");
+        }
+        if (parsed.getRawQuery() != null || parsed.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("baseUrl must have no query and no user info; put credentials in apiKey");
+        }
+        return base;
+    }
+
+    private static String stripTrailingSlash(String base) {
+        return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        // camel-http does the transport, so TLS, proxies and pooling are configured on the http component as usual
+        long connectTimeout = Math.min(requestTimeout, 30_000L);
+        httpEndpoint = getCamelContext().getEndpoint(url + "?throwExceptionOnFailure=false"
+                                                     + "&responseTimeout=" + requestTimeout
+                                                     + "&connectTimeout=" + connectTimeout);
+        httpProducer = httpEndpoint.createProducer();
+        ServiceHelper.startService(httpProducer);
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        ServiceHelper.stopService(httpProducer);
+        httpProducer = null;
+        super.doStop();
+    }
+
+    /**
+     * Builds the JSON of a request from the exchange, checking everything that can be checked before queueing.
+     */
+    byte[] requestBody(Exchange exchange, String model) {
+        Message message = exchange.getMessage();
+        Object body = message.getBody();
+        if (body != null && !(body instanceof List) && !(body instanceof String)) {
+            // byte[], InputStream, StringBuilder... from HTTP or file endpoints
+            Object text = message.getBody(String.class);
+            body = text != null ? text : body;
+        }
+        String system = message.getHeader(LlmQueueConstants.SYSTEM_MESSAGE, systemMessage, String.class);
+        return llmProvider.requestBody(new LlmRequest(operation, model, body, system, temperature, maxTokens));
+    }
+
+    /**
+     * Makes the HTTP call and reads the reply. Runs on a call thread, holding a slot. The provider's HTTP headers stay
+     * on a private exchange and never reach the user's.
+     */
+    LlmReply call(LlmQueueRequest request) throws LlmProviderException {
+        Exchange http = httpEndpoint.createExchange();
+        Message in = http.getIn();
+        in.setBody(request.payload());
+        in.setHeader(Exchange.HTTP_METHOD, "POST");
+        in.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        in.setHeader("Accept", "application/json");
+        if (apiKey != null && !apiKey.isEmpty()) {
+            in.setHeader("Authorization", "Bearer " + apiKey);
+        }
+        try {
+            httpProducer.process(http);
+        } catch (Exception e) {
+            http.setException(e);
+        }
+        if (http.getException() != null) {
+            throw noResponse(request.exchange(), http.getException());
+        }
+        Message out = http.getMessage();
+        int status = out.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        byte[] body = out.getBody(byte[].class);
+        if (status < 200 || status > 299) {
+            String text = llmProvider.errorText(body);
+            throw new LlmProviderException(
+                    llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : ""),
+                    request.exchange(), status, llmProvider.name(), url, text, null);
+        }
+        try {
+            return llmProvider.parseReply(operation, body == null ? new byte[0] : body, request.embedBatch());
+        } catch (LlmReplyFormatException e) {
+            throw new LlmProviderException(
+                    "Cannot read the " + operation + " reply of " + llmProvider.name() + " from POST " + url + ": "
+                                           + e.getMessage(),
+                    request.exchange(), status, llmProvider.name(), url, null, e);
+        }
+    }
+
+    private LlmProviderException noResponse(Exchange exchange, Exception failure) {
+        String what;
+        if (causedBy(failure, SocketTimeoutException.class)) {
+            what = "no answer within requestTimeout (" + requestTimeout + " ms)";
+        } else if (causedBy(failure, ConnectException.class)) {
+            what = "cannot connect; is the server running at " + url + "?";
+        } else {
+            what = "no HTTP response";
+        }
+        return new LlmProviderException(
+                llmProvider.name() + " call to POST " + url + " failed: " + what + " (" + failure + ")",
+                exchange, LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, failure);
+    }
+
+    private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The URL calls go to. */
+    public String getUrl() {
+        return url;
+    }
+
+    LlmProvider getLlmProvider() {
+        return llmProvider;
+    }
+
+    public String getProvider() {
+        return provider;
+    }
+
+    /**
+     * The server's API: ollama or openai.
+     */
+    public void setProvider(String provider) {
+        this.provider = provider;
+    }
+
+    public LlmQueuePriority getPriority() {
+        return priority;
+    }
+
+    /**
+     * The stack requests go on: HIGH or LOW.
+     */
+    public void setPriority(LlmQueuePriority priority) {
+        this.priority = priority;
+    }
+
+    public LlmQueueOperation getOperation() {
+        return operation;
+    }
+
+    /**
+     * What the LLM is asked: chat, generate or embed.
+     */
+    public void setOperation(LlmQueueOperation operation) {
+        this.operation = operation;
+    }
+
+    public String getModel() {
+        return model;
+    }
+
+    /**
+     * The model to use.
+     */
+    public void setModel(String model) {
+        this.model = model;
+    }
+
+    public String getBaseUrl() {
+        return baseUrl;
+    }
+
+    /**
+     * The server's base URL.
+     */
+    public void setBaseUrl(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    public String getApiKey() {
+        return apiKey;
+    }
+
+    /**
+     * The API key, sent as Authorization: Bearer.
+     */
+    public void setApiKey(String apiKey) {
+        this.apiKey = apiKey;
+    }
+
+    public String getSystemMessage() {
+        return systemMessage;
+    }
+
+    /**
+     * A system message put before a String chat body.
+     */
+    public void setSystemMessage(String systemMessage) {
+        this.systemMessage = systemMessage;
+    }
+
+    public Double getTemperature() {
+        return temperature;
+    }
+
+    /**
+     * The sampling temperature.
+     */
+    public void setTemperature(Double temperature) {
+        this.temperature = temperature;
+    }
+
+    public Integer getMaxTokens() {
+        return maxTokens;
+    }
+
+    /**
+     * The most tokens to generate.
+     */
+    public void setMaxTokens(Integer maxTokens) {
+        this.maxTokens = maxTokens;
+    }
+
+    public long getRequestTimeout() {
+        return requestTimeout;
+    }
+
+    /**
+     * How long the HTTP call may take, in milliseconds.
+     */
+    public void setRequestTimeout(long requestTimeout) {
+        this.requestTimeout = requestTimeout;
+    }
+}

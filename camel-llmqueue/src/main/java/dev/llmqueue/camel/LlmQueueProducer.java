@@ -1,0 +1,71 @@
+package dev.llmqueue.camel;
+
+import java.util.List;
+
+import dev.llmqueue.camel.queue.LlmQueueScheduler;
+import dev.llmqueue.camel.queue.LlmQueueScheduler.QueueRejection;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.DefaultAsyncProducer;
+
+/**
+ * Puts each exchange on the component's queue and returns at once; the exchange completes through its
+ * {@link AsyncCallback} when the LLM has answered. With {@code asyncQueue=false} it waits for the outcome instead.
+ */
+public class LlmQueueProducer extends DefaultAsyncProducer {
+
+    public LlmQueueProducer(LlmQueueEndpoint endpoint) {
+        super(endpoint);
+    }
+
+    @Override
+    public LlmQueueEndpoint getEndpoint() {
+        return (LlmQueueEndpoint) super.getEndpoint();
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        LlmQueueEndpoint endpoint = getEndpoint();
+        LlmQueueComponent component = endpoint.getComponent();
+        boolean async = component.isAsyncQueue();
+        LlmQueueRequest request;
+        try {
+            request = newRequest(exchange, async ? callback : null);
+        } catch (Exception e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
+        LlmQueueScheduler scheduler = component.getScheduler();
+        try {
+            scheduler.submit(request);
+        } catch (QueueRejection rejection) {
+            exchange.setException(new LlmQueueRejectedException(rejection.getReason(), rejection.getMessage(), exchange));
+            callback.done(true);
+            return true;
+        }
+        if (async) {
+            return false;
+        }
+        request.awaitCompletion();
+        callback.done(true);
+        return true;
+    }
+
+    private LlmQueueRequest newRequest(Exchange exchange, AsyncCallback callback) {
+        LlmQueueEndpoint endpoint = getEndpoint();
+        Object priorityHeader = exchange.getMessage().getHeader(LlmQueueConstants.PRIORITY);
+        LlmQueuePriority priority = priorityHeader != null ? LlmQueuePriority.parse(priorityHeader) : endpoint.getPriority();
+        String model = exchange.getMessage().getHeader(LlmQueueConstants.MODEL, endpoint.getModel(), String.class);
+        if (model == null || model.isBlank()) {
+            throw new IllegalArgumentException("No model given: set the endpoint option 'model' (for example llmqueue:"
+                                               + endpoint.getProvider() + "?model=llama3.2) or the header "
+                                               + LlmQueueConstants.MODEL);
+        }
+        byte[] payload = endpoint.requestBody(exchange, model);
+        boolean embedBatch = exchange.getMessage().getBody() instanceof List;
+        String id = getEndpoint().getCamelContext().getUuidGenerator().generateUuid();
+        exchange.getMessage().setHeader(LlmQueueConstants.REQUEST_ID, id);
+        return new LlmQueueRequest(id, priority, endpoint, exchange, payload, embedBatch, callback);
+    }
+}

@@ -1,0 +1,267 @@
+package dev.llmqueue.camel.provider;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmqueue.camel.LlmQueueOperation;
+
+/**
+ * One LLM server dialect: the paths, the request JSON, the reply JSON and the error JSON. Knows nothing of queues
+ * or HTTP transport.
+ */
+public abstract class LlmProvider {
+
+    protected static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static final LlmProvider OLLAMA = new OllamaProvider();
+    private static final LlmProvider OPENAI = new OpenAiProvider();
+
+    /** The names accepted in {@code llmqueue:provider}. */
+    public static final String NAMES = "ollama, openai";
+
+    /**
+     * @throws IllegalArgumentException naming the unknown provider and the supported ones
+     */
+    public static LlmProvider forName(String name) {
+        if ("ollama".equals(name)) {
+            return OLLAMA;
+        }
+        if ("openai".equals(name)) {
+            return OPENAI;
+        }
+        throw new IllegalArgumentException(
+                "Unknown llmqueue provider '" + name + "' in llmqueue:" + name + ". Supported providers: " + NAMES);
+    }
+
+    /** {@code ollama} or {@code openai}. */
+    public abstract String name();
+
+    public abstract String defaultBaseUrl();
+
+    /** The path appended to the base URL for an operation. */
+    public abstract String path(LlmQueueOperation operation);
+
+    /**
+     * The request's JSON. Checks the body first.
+     *
+     * @throws IllegalArgumentException saying what body was expected
+     */
+    public final byte[] requestBody(LlmRequest request) {
+        ObjectNode json = MAPPER.createObjectNode();
+        json.put("model", request.model());
+        switch (request.operation()) {
+            case chat -> writeChat(json, request, messages(request));
+            case generate -> writeGenerate(json, request, prompt(request));
+            case embed -> json.set("input", embedInput(request));
+            default -> throw new IllegalStateException("unhandled operation " + request.operation());
+        }
+        try {
+            return MAPPER.writeValueAsBytes(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot write the request body as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    protected abstract void writeChat(ObjectNode json, LlmRequest request, ArrayNode messages);
+
+    protected abstract void writeGenerate(ObjectNode json, LlmRequest request, String prompt);
+
+    /**
+     * Reads a 2xx answer.
+     *
+     * @param embedBatch for embed: whether the input was a list (answer {@code List<float[]>}) or one text
+     *                   ({@code float[]})
+     */
+    public final LlmReply parseReply(LlmQueueOperation operation, byte[] body, boolean embedBatch)
+            throws LlmReplyFormatException {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new LlmReplyFormatException("the reply is not valid JSON (" + e.getOriginalMessage() + ")", e);
+        } catch (IOException e) {
+            throw new LlmReplyFormatException("the reply cannot be read (" + e.getMessage() + ")", e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new LlmReplyFormatException("the reply is not a JSON object");
+        }
+        return switch (operation) {
+            case chat -> readChat(root);
+            case generate -> readGenerate(root);
+            case embed -> readEmbed(root, embedBatch);
+        };
+    }
+
+    protected abstract LlmReply readChat(JsonNode root) throws LlmReplyFormatException;
+
+    protected abstract LlmReply readGenerate(JsonNode root) throws LlmReplyFormatException;
+
+    protected abstract LlmReply readEmbed(JsonNode root, boolean batch) throws LlmReplyFormatException;
+
+    /**
+     * The provider's own error text from an error body: Ollama {@code {"error":"..."}}, OpenAI
+     * {@code {"error":{"message":"..."}}}, and the variants OpenAI-compatible servers use. Falls back to the raw body,
+     * shortened.
+     */
+    public String errorText(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            JsonNode root = MAPPER.readTree(body);
+            if (root != null) {
+                JsonNode error = root.path("error");
+                if (error.isTextual()) {
+                    return error.asText();
+                }
+                if (error.path("message").isTextual()) {
+                    return error.path("message").asText();
+                }
+                if (root.path("message").isTextual()) {
+                    return root.path("message").asText();
+                }
+                if (root.path("detail").isTextual()) {
+                    return root.path("detail").asText();
+                }
+            }
+        } catch (IOException e) {
+            // not JSON: the raw text is the best we have
+        }
+        String text = new String(body, java.nio.charset.StandardCharsets.UTF_8).strip();
+        return text.length() > 500 ? text.substring(0, 500) + "..." : text;
+    }
+
+    // ---- shared body checks ----
+
+    private static ArrayNode messages(LlmRequest request) {
+        ArrayNode messages = MAPPER.createArrayNode();
+        Object body = request.body();
+        if (body instanceof List<?> list) {
+            int index = 0;
+            for (Object item : list) {
+                if (!(item instanceof Map<?, ?> message)) {
+                    throw new IllegalArgumentException("Invalid chat body: message " + index + " is a "
+                                                       + typeName(item)
+                                                       + ", expected a Map with 'role' and 'content'");
+                }
+                if (!(message.get("role") instanceof String)) {
+                    throw new IllegalArgumentException(
+                            "Invalid chat body: message " + index + " has no 'role' (system, user, assistant or tool)");
+                }
+                if (!message.containsKey("content") && !message.containsKey("tool_calls")) {
+                    throw new IllegalArgumentException("Invalid chat body: message " + index + " has no 'content'");
+                }
+                messages.add(MAPPER.valueToTree(message));
+                index++;
+            }
+            if (messages.isEmpty()) {
+                throw new IllegalArgumentException("Invalid chat body: the message list is empty");
+            }
+            return messages;
+        }
+        String text = requireText(body, "chat",
+                "a String (one user message) or a List of Maps with 'role' and 'content' (the whole conversation)");
+        if (request.systemMessage() != null && !request.systemMessage().isEmpty()) {
+            messages.addObject().put("role", "system").put("content", request.systemMessage());
+        }
+        messages.addObject().put("role", "user").put("content", text);
+        return messages;
+    }
+
+    private static String prompt(LlmRequest request) {
+        return requireText(request.body(), "generate", "a String (the prompt)");
+    }
+
+    private static JsonNode embedInput(LlmRequest request) {
+        Object body = request.body();
+        if (body instanceof List<?> list) {
+            ArrayNode input = MAPPER.createArrayNode();
+            int index = 0;
+            for (Object item : list) {
+                if (!(item instanceof String text)) {
+                    throw new IllegalArgumentException("Invalid embed body: item " + index + " is a " + typeName(item)
+                                                       + ", expected a String");
+                }
+                input.add(text);
+                index++;
+            }
+            if (input.isEmpty()) {
+                throw new IllegalArgumentException("Invalid embed body: the list of texts is empty");
+            }
+            return input;
+        }
+        return MAPPER.getNodeFactory().textNode(requireText(body, "embed", "a String or a List of Strings"));
+    }
+
+    private static String requireText(Object body, String operation, String expected) {
+        if (body == null) {
+            throw new IllegalArgumentException("The message body is null: operation " + operation + " expects " + expected);
+        }
+        if (!(body instanceof String text)) {
+            throw new IllegalArgumentException("Unsupported message body type " + typeName(body) + ": operation "
+                                               + operation + " expects " + expected);
+        }
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("The message body is empty: operation " + operation + " expects " + expected);
+        }
+        return text;
+    }
+
+    private static String typeName(Object value) {
+        return value == null ? "null" : value.getClass().getName();
+    }
+
+    // ---- shared reply reading ----
+
+    protected static String requiredText(JsonNode node, String field, String path) throws LlmReplyFormatException {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new LlmReplyFormatException("the reply has no text field '" + path + "'");
+        }
+        return value.asText();
+    }
+
+    protected static Integer optionalInt(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.canConvertToInt() && value.isNumber() ? value.intValue() : null;
+    }
+
+    protected static String optionalText(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    protected static float[] vector(JsonNode array, String path) throws LlmReplyFormatException {
+        if (array == null || !array.isArray() || array.isEmpty()) {
+            throw new LlmReplyFormatException("the reply has no embedding array at '" + path + "'");
+        }
+        float[] vector = new float[array.size()];
+        for (int i = 0; i < vector.length; i++) {
+            JsonNode value = array.get(i);
+            if (!value.isNumber()) {
+                throw new LlmReplyFormatException("the embedding at '" + path + "' holds a non-number at index " + i);
+            }
+            vector[i] = value.floatValue();
+        }
+        return vector;
+    }
+
+    protected static Object embeddingsBody(List<float[]> vectors, boolean batch, String path)
+            throws LlmReplyFormatException {
+        if (vectors.isEmpty()) {
+            throw new LlmReplyFormatException("the reply has no embeddings at '" + path + "'");
+        }
+        return batch ? vectors : vectors.get(0);
+    }
+
+    protected static List<float[]> newVectorList(int size) {
+        return new ArrayList<>(size);
+    }
+}

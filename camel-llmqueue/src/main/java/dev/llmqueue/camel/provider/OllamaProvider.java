@@ -1,0 +1,97 @@
+package dev.llmqueue.camel.provider;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmqueue.camel.LlmQueueOperation;
+
+/**
+ * Ollama's native API: {@code /api/chat}, {@code /api/generate}, {@code /api/embed}.
+ */
+final class OllamaProvider extends LlmProvider {
+
+    @Override
+    public String name() {
+        return "ollama";
+    }
+
+    @Override
+    public String defaultBaseUrl() {
+        return "http://localhost:11434";
+    }
+
+    @Override
+    public String path(LlmQueueOperation operation) {
+        return switch (operation) {
+            case chat -> "/api/chat";
+            case generate -> "/api/generate";
+            case embed -> "/api/embed";
+        };
+    }
+
+    @Override
+    protected void writeChat(ObjectNode json, LlmRequest request, ArrayNode messages) {
+        json.set("messages", messages);
+        // Ollama streams unless told not to
+        json.put("stream", false);
+        writeOptions(json, request);
+    }
+
+    @Override
+    protected void writeGenerate(ObjectNode json, LlmRequest request, String prompt) {
+        json.put("prompt", prompt);
+        if (request.systemMessage() != null && !request.systemMessage().isEmpty()) {
+            json.put("system", request.systemMessage());
+        }
+        json.put("stream", false);
+        writeOptions(json, request);
+    }
+
+    private static void writeOptions(ObjectNode json, LlmRequest request) {
+        if (request.temperature() == null && request.maxTokens() == null) {
+            return;
+        }
+        ObjectNode options = json.putObject("options");
+        if (request.temperature() != null) {
+            options.put("temperature", request.temperature());
+        }
+        if (request.maxTokens() != null) {
+            options.put("num_predict", request.maxTokens());
+        }
+    }
+
+    @Override
+    protected LlmReply readChat(JsonNode root) throws LlmReplyFormatException {
+        JsonNode message = root.get("message");
+        if (message == null || !message.isObject()) {
+            throw new LlmReplyFormatException("the reply has no object field 'message'");
+        }
+        return reply(root, requiredText(message, "content", "message.content"));
+    }
+
+    @Override
+    protected LlmReply readGenerate(JsonNode root) throws LlmReplyFormatException {
+        return reply(root, requiredText(root, "response", "response"));
+    }
+
+    private static LlmReply reply(JsonNode root, Object body) {
+        return new LlmReply(body, optionalInt(root, "prompt_eval_count"), optionalInt(root, "eval_count"),
+                optionalText(root, "model"), optionalText(root, "done_reason"));
+    }
+
+    @Override
+    protected LlmReply readEmbed(JsonNode root, boolean batch) throws LlmReplyFormatException {
+        JsonNode embeddings = root.get("embeddings");
+        if (embeddings == null || !embeddings.isArray()) {
+            throw new LlmReplyFormatException("the reply has no array field 'embeddings'");
+        }
+        List<float[]> vectors = newVectorList(embeddings.size());
+        for (int i = 0; i < embeddings.size(); i++) {
+            vectors.add(vector(embeddings.get(i), "embeddings[" + i + "]"));
+        }
+        return new LlmReply(embeddingsBody(vectors, batch, "embeddings"), optionalInt(root, "prompt_eval_count"), null,
+                optionalText(root, "model"), null);
+    }
+}
