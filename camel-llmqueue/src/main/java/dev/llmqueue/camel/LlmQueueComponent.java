@@ -7,11 +7,13 @@ import java.util.function.Function;
 
 import dev.llmqueue.camel.provider.LlmProvider;
 import dev.llmqueue.camel.queue.LlmQueueScheduler;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
+import org.apache.camel.support.LifecycleStrategySupport;
 
 /**
  * The llmqueue component. It owns the queue that every one of its endpoints shares: the HIGH and LOW stacks, the
@@ -100,6 +102,14 @@ public class LlmQueueComponent extends DefaultComponent {
     protected void doInit() throws Exception {
         super.doInit();
         scheduler = new LlmQueueScheduler(maxConcurrentRequests, maxHighQueueSize, maxLowQueueSize, disableBackground);
+        // Camel stops endpoints (ours and camel-http's) before components: close the queue when the context starts
+        // stopping, or a waiting request could be started on a transport that is already gone
+        getCamelContext().addLifecycleStrategy(new LifecycleStrategySupport() {
+            @Override
+            public void onContextStopping(CamelContext context) {
+                scheduler.stop();
+            }
+        });
     }
 
     @Override

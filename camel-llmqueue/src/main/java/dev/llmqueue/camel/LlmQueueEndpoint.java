@@ -17,6 +17,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.Producer;
+import org.apache.camel.component.http.HttpEndpoint;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
@@ -139,6 +140,11 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         httpEndpoint = getCamelContext().getEndpoint(url + "?throwExceptionOnFailure=false"
                                                      + "&responseTimeout=" + requestTimeout
                                                      + "&connectTimeout=" + connectTimeout);
+        if (httpEndpoint instanceof HttpEndpoint http) {
+            // HttpClient would otherwise repeat a 429/503 by itself, waiting while the call holds a slot, and retry
+            // what must never be retried (insufficient_quota); retries are the queue's decision
+            http.getClientBuilder().disableAutomaticRetries();
+        }
         httpProducer = httpEndpoint.createProducer();
         ServiceHelper.startService(httpProducer);
     }
