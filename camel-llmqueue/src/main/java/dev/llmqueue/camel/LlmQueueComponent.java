@@ -142,6 +142,21 @@ public class LlmQueueComponent extends DefaultComponent {
         return scheduler;
     }
 
+    /** HIGH priority requests waiting on their stack. */
+    public int getHighPriorityQueueSize() {
+        return scheduler == null ? 0 : scheduler.getHighPriorityQueueSize();
+    }
+
+    /** LOW priority requests waiting on their stack. */
+    public int getLowPriorityQueueSize() {
+        return scheduler == null ? 0 : scheduler.getLowPriorityQueueSize();
+    }
+
+    /** LLM calls in flight: requests holding a slot. */
+    public int getActiveRequests() {
+        return scheduler == null ? 0 : scheduler.getActiveRequests();
+    }
+
     /** The pool routes resume on; null when stopped (the caller then completes inline). */
     ExecutorService getCompletionExecutor() {
         return completionExecutor;

@@ -1,0 +1,24 @@
+package dev.llmqueue.examples;
+
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * Java DSL: a chat endpoint at HIGH priority beside a file-driven background embedding job at LOW.
+ */
+public class ChatAndEmbeddingRoutes extends RouteBuilder {
+
+    @Override
+    public void configure() {
+        // user-facing: answered before any background work that is waiting
+        from("direct:chat").routeId("chat")
+                .to("llmqueue:{{llm.provider}}?model={{llm.model}}&baseUrl={{llm.baseUrl}}&priority=HIGH")
+                .log("answer in ${header.CamelLlmQueueCallTime} ms after ${header.CamelLlmQueueWaitTime} ms queued: ${body}");
+
+        // background: every file dropped in the inbox is embedded when no user is waiting
+        from("file:{{inbox.dir:inbox}}?noop=true").routeId("embed-inbox")
+                .convertBodyTo(String.class)
+                .to("llmqueue:{{llm.provider}}?model={{llm.embedModel}}&baseUrl={{llm.baseUrl}}&priority=LOW&operation=embed")
+                .log("embedded ${header.CamelFileName} after ${header.CamelLlmQueueWaitTime} ms queued")
+                .to("{{embeddings.uri:log:embeddings?level=DEBUG}}");
+    }
+}
