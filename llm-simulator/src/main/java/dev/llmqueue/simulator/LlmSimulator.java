@@ -1,0 +1,1426 @@
+package dev.llmqueue.simulator;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real HTTP server (the JDK's {@link HttpServer}, bound to 127.0.0.1) that simulates an Ollama server
+ * ({@code /api/*}) and an OpenAI-compatible server ({@code /v1/*}) with non-streaming answers, a bounded
+ * number of requests served at once ({@code parallelism}, like {@code OLLAMA_NUM_PARALLEL}), a bounded wait
+ * queue ({@code maxQueue}, like {@code OLLAMA_MAX_QUEUE}; one more gets 503), a configurable service time,
+ * fault injection ({@link Faults}) and a record of every call.
+ *
+ * <pre>{@code
+ * try (LlmSimulator sim = LlmSimulator.builder().parallelism(2).serviceTime(Duration.ofMillis(50)).build().start()) {
+ *     String url = sim.ollamaBaseUrl() + "/api/chat";
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Serving model for a valid POST to an LLM endpoint: if {@code parallelism + maxQueue} requests are already
+ * in the simulator it is answered 503 at once; otherwise it waits for one of {@code parallelism} slots (a fair
+ * semaphore), draws its fault, sleeps {@code serviceTime + perTokenTime * completionTokens} (no sleep when that
+ * is zero), releases its slot and writes the reply. The slot is released just BEFORE the reply is written, so a
+ * client that sends its next request as soon as it has a reply never finds the slot still taken.
+ *
+ * <p>Requests that fail validation (bad JSON, missing model, streaming, bad key, unknown model, quota) and the
+ * GET endpoints are answered at once, without taking a slot and without faults.
+ *
+ * <p>Loading this class sets the system property {@code sun.net.httpserver.nodelay=true} (unless it is already
+ * set), so that replies are not delayed by Nagle's algorithm; the JDK reads it when the first
+ * {@code HttpServer} of the JVM is created.
+ */
+public final class LlmSimulator implements AutoCloseable {
+
+    static {
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    /** Ollama's exact queue-full message (two spaces after the period). */
+    public static final String BUSY_MESSAGE = "server busy, please try again.  maximum pending requests exceeded";
+
+    /** The model listed by {@code GET /api/tags}. */
+    public static final String OLLAMA_MODEL = "llama3.2:latest";
+    /** The embedding model listed by {@code GET /api/tags}. */
+    public static final String OLLAMA_EMBED_MODEL = "nomic-embed-text:latest";
+    /** The chat model listed by {@code GET /v1/models}. */
+    public static final String OPENAI_MODEL = "gpt-4o-mini";
+    /** The embedding model listed by {@code GET /v1/models}. */
+    public static final String OPENAI_EMBED_MODEL = "text-embedding-3-small";
+    /** A model with this name gets 429 insufficient_quota on {@code /v1} endpoints. */
+    public static final String QUOTA_EXCEEDED_MODEL = "quota-exceeded";
+    /** A model whose name starts with this prefix gets 404 "not found". */
+    public static final String MISSING_MODEL_PREFIX = "missing";
+    /** {@code Authorization: Bearer bad-key} gets 401 on {@code /v1} endpoints. */
+    public static final String BAD_API_KEY = "bad-key";
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "usage: java -cp llm-simulator.jar dev.llmqueue.simulator.LlmSimulator [options]",
+            "  --port N                 port on 127.0.0.1, 0 = ephemeral (default 0)",
+            "  --service-time D         fixed time per request, e.g. 50ms, 2s, 0 (default 0)",
+            "  --per-token-time D       added per completion token (default 0)",
+            "  --completion-tokens N    tokens (words) per answer (default 12)",
+            "  --parallelism N          requests served at once, like OLLAMA_NUM_PARALLEL (default 4)",
+            "  --max-queue N            requests allowed to wait, like OLLAMA_MAX_QUEUE (default 512)",
+            "  --seed N                 random seed for fault injection",
+            "  --rate-limited P         probability of 429",
+            "  --retry-after D          Retry-After of the 429 fault (default 1s)",
+            "  --server-error P         probability of 500",
+            "  --busy P                 probability of 503 server busy",
+            "  --slow P                 probability of an extra delay",
+            "  --slow-delay D           the extra delay (default 2s)",
+            "  --drop-connection P      probability of closing the connection without a response",
+            "  --malformed-json P       probability of a 200 with truncated JSON",
+            "  --no-record              do not keep a record of the calls (for long runs)",
+            "durations: 50ms, 2s, 1.5s, 1m, 250us, 0, a plain number is milliseconds, or ISO-8601 (PT2S)");
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory JSON = MAPPER.getFactory();
+    private static final String CONTENT_TYPE = "application/json";
+    private static final int[] CONTEXT = {1, 2, 3};
+    private static final long MODELS_CREATED = 1_721_172_741L;
+
+    private static final byte[] TAGS_BODY = tagsBody();
+    private static final byte[] MODELS_BODY = modelsBody();
+    private static final byte[] OLLAMA_BUSY = ollamaError(BUSY_MESSAGE);
+    private static final byte[] OPENAI_BUSY = openAiError(BUSY_MESSAGE, "server_error", null, null);
+    private static final byte[] OLLAMA_MODEL_REQUIRED = ollamaError("model is required");
+    private static final byte[] OPENAI_MODEL_REQUIRED =
+            openAiError("you must provide a model parameter", "invalid_request_error", null, null);
+    private static final byte[] OLLAMA_STREAM = ollamaError(
+            "streaming is not supported by the simulator: send \"stream\": false (Ollama streams when it is absent)");
+    private static final byte[] OPENAI_STREAM = openAiError(
+            "streaming is not supported by the simulator: omit \"stream\" or send \"stream\": false",
+            "invalid_request_error", "stream", "unsupported_value");
+    private static final byte[] OPENAI_BAD_KEY =
+            openAiError("Incorrect API key provided.", "invalid_request_error", null, "invalid_api_key");
+    private static final byte[] OPENAI_QUOTA = openAiError(
+            "You exceeded your current quota, please check your plan and billing details.",
+            "insufficient_quota", null, "insufficient_quota");
+    private static final byte[] OLLAMA_SERVER_ERROR = ollamaError("simulated internal server error");
+    private static final byte[] OPENAI_SERVER_ERROR = openAiError(
+            "The server had an error while processing your request. Sorry about that!", "server_error", null, null);
+    private static final byte[] OLLAMA_NOT_FOUND = ollamaError("404 page not found");
+    private static final byte[] OLLAMA_METHOD = ollamaError("405 method not allowed");
+    private static final byte[] OLLAMA_EMPTY_BODY = ollamaError("missing request body");
+    private static final byte[] OLLAMA_BAD_JSON = ollamaError("invalid JSON in request body");
+    private static final byte[] OPENAI_BAD_JSON =
+            openAiError("We could not parse the JSON body of your request.", "invalid_request_error", null, null);
+
+    /** The endpoints, keyed by path. */
+    private enum Endpoint {
+        OLLAMA_CHAT("/api/chat", "POST", false),
+        OLLAMA_GENERATE("/api/generate", "POST", false),
+        OLLAMA_EMBED("/api/embed", "POST", false),
+        OLLAMA_TAGS("/api/tags", "GET", false),
+        OPENAI_CHAT("/v1/chat/completions", "POST", true),
+        OPENAI_COMPLETIONS("/v1/completions", "POST", true),
+        OPENAI_EMBEDDINGS("/v1/embeddings", "POST", true),
+        OPENAI_MODELS("/v1/models", "GET", true);
+
+        final String path;
+        final String method;
+        final boolean openAi;
+
+        Endpoint(String path, String method, boolean openAi) {
+            this.path = path;
+            this.method = method;
+            this.openAi = openAi;
+        }
+
+        private static final Map<String, Endpoint> BY_PATH = new HashMap<>();
+
+        static {
+            for (Endpoint e : values()) {
+                BY_PATH.put(e.path, e);
+            }
+        }
+
+        static Endpoint of(String path) {
+            return BY_PATH.get(path);
+        }
+    }
+
+    // ---------------------------------------------------------------- configuration
+
+    private final int configuredPort;
+    private volatile long serviceNanos;
+    private final long perTokenNanos;
+    private final int completionTokens;
+    private final int parallelism;
+    private final int maxQueue;
+    private final int capacity;
+    private volatile Faults faults;
+    private final long seed;
+    private final boolean recordCalls;
+    private final Random random;
+
+    // ---------------------------------------------------------------- state
+
+    private final Semaphore slots;
+    private final AtomicInteger inSimulator = new AtomicInteger();
+    private final AtomicInteger serving = new AtomicInteger();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger maxObserved = new AtomicInteger();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder served = new LongAdder();
+    private final LongAdder busyRejected = new LongAdder();
+    private final LongAdder faultsInjected = new LongAdder();
+    private final List<Call> calls = new ArrayList<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final String idPrefix;
+
+    private final Object lifecycle = new Object();
+    private HttpServer server;
+    private ExecutorService pool;
+    private volatile int boundPort = -1;
+    private boolean closed;
+
+    private LlmSimulator(Builder b) {
+        this.configuredPort = b.port;
+        this.serviceNanos = b.serviceTime.toNanos();
+        this.perTokenNanos = b.perTokenTime.toNanos();
+        this.completionTokens = b.completionTokens;
+        this.parallelism = b.parallelism;
+        this.maxQueue = b.maxQueue;
+        this.capacity = b.parallelism + b.maxQueue;
+        this.faults = b.faults;
+        this.seed = b.seed != null ? b.seed : System.nanoTime();
+        this.recordCalls = b.recordCalls;
+        this.random = new Random(seed);
+        this.slots = new Semaphore(parallelism, true);
+        this.idPrefix = Long.toString(System.nanoTime() & 0xFF_FFFF_FFFFL, 36) + "x";
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Binds 127.0.0.1 and starts serving. Calling it again on a started simulator does nothing.
+     *
+     * @return this
+     * @throws IllegalStateException if the simulator was closed
+     * @throws UncheckedIOException  if the port cannot be bound
+     */
+    public LlmSimulator start() {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("the simulator was closed");
+            }
+            if (server != null) {
+                return this;
+            }
+            AtomicInteger threadNumber = new AtomicInteger();
+            ThreadFactory factory = r -> {
+                Thread t = new Thread(r, "llm-simulator-" + threadNumber.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
+            ExecutorService executor = Executors.newCachedThreadPool(factory);
+            HttpServer s;
+            try {
+                int backlog = (int) Math.min(4096L, Math.max(128L, (long) capacity + 64L));
+                s = HttpServer.create(new InetSocketAddress(loopback(), configuredPort), backlog);
+            } catch (IOException e) {
+                executor.shutdownNow();
+                throw new UncheckedIOException("cannot bind 127.0.0.1:" + configuredPort, e);
+            }
+            s.createContext("/", this::handle);
+            s.setExecutor(executor);
+            s.start();
+            this.pool = executor;
+            this.server = s;
+            this.boundPort = s.getAddress().getPort();
+            return this;
+        }
+    }
+
+    /** Stops the server at once ({@code HttpServer.stop(0)}) and interrupts requests in progress. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (server != null) {
+                server.stop(0);
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** The bound port once started, otherwise the configured port (0 = ephemeral). */
+    public int port() {
+        int p = boundPort;
+        return p >= 0 ? p : configuredPort;
+    }
+
+    /**
+     * {@code http://127.0.0.1:PORT}.
+     *
+     * @throws IllegalStateException if not started
+     */
+    public String baseUrl() {
+        int p = boundPort;
+        if (p < 0) {
+            throw new IllegalStateException("the simulator is not started");
+        }
+        return "http://127.0.0.1:" + p;
+    }
+
+    /** Same as {@link #baseUrl()}: Ollama's endpoints are {@code /api/*}. */
+    public String ollamaBaseUrl() {
+        return baseUrl();
+    }
+
+    /** {@code baseUrl() + "/v1"}: the OpenAI-compatible base URL. */
+    public String openAiBaseUrl() {
+        return baseUrl() + "/v1";
+    }
+
+    public SimulatorStats stats() {
+        return new SimulatorStats(received.sum(), served.sum(), busyRejected.sum(), faultsInjected.sum(),
+                maxObserved.get(), serving.get(), waiting.get());
+    }
+
+    /**
+     * Resets the counters of {@link #stats()}; {@code maxObservedConcurrency} restarts from the number of requests
+     * being served now. Requests in progress are not affected.
+     */
+    public void resetStats() {
+        received.reset();
+        served.reset();
+        busyRejected.reset();
+        faultsInjected.reset();
+        maxObserved.set(serving.get());
+    }
+
+    /** A snapshot of the recorded calls in arrival order (empty when recording is off). */
+    public List<RecordedCall> recorded() {
+        Call[] snapshot;
+        synchronized (calls) {
+            snapshot = calls.toArray(new Call[0]);
+        }
+        List<RecordedCall> out = new ArrayList<>(snapshot.length);
+        for (Call c : snapshot) {
+            out.add(c.toRecord());
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Forgets the recorded calls. */
+    public void clearRecorded() {
+        synchronized (calls) {
+            calls.clear();
+        }
+    }
+
+    /** Changes the fixed time per request; applies to requests that start being served after the call. */
+    public void setServiceTime(Duration serviceTime) {
+        this.serviceNanos = nonNegative(serviceTime, "serviceTime").toNanos();
+    }
+
+    /** Changes the fault injection; applies to requests that get a slot after the call. */
+    public void setFaults(Faults faults) {
+        this.faults = Objects.requireNonNull(faults, "faults");
+    }
+
+    public Duration serviceTime() {
+        return Duration.ofNanos(serviceNanos);
+    }
+
+    public Duration perTokenTime() {
+        return Duration.ofNanos(perTokenNanos);
+    }
+
+    public int completionTokens() {
+        return completionTokens;
+    }
+
+    public int parallelism() {
+        return parallelism;
+    }
+
+    public int maxQueue() {
+        return maxQueue;
+    }
+
+    public Faults faults() {
+        return faults;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public boolean recordsCalls() {
+        return recordCalls;
+    }
+
+    @Override
+    public String toString() {
+        return "LlmSimulator{" + (boundPort >= 0 ? baseUrl() : "not started") + ", parallelism=" + parallelism
+                + ", maxQueue=" + maxQueue + ", serviceTime=" + serviceTime() + ", faults=" + faults + '}';
+    }
+
+    // ---------------------------------------------------------------- request handling
+
+    /** Thrown out of the handler so that the JDK server closes (and forgets) the connection without a response. */
+    private static final class DroppedConnection extends IOException {
+        DroppedConnection() {
+            super("simulated dropped connection");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** The mutable state of one call; {@link RecordedCall} is its snapshot. */
+    private static final class Call {
+        final String path;
+        final String method;
+        String body = "";
+        Map<String, List<String>> headers = Map.of();
+        volatile long arrival;
+        volatile long start;
+        volatile long end;
+        volatile int status;
+
+        Call(String path, String method) {
+            this.path = path;
+            this.method = method;
+        }
+
+        RecordedCall toRecord() {
+            return new RecordedCall(path, method, body, headers, arrival, start, end, status);
+        }
+    }
+
+    /** What an admitted LLM request will answer. */
+    private static final class Plan {
+        String model;
+        String source = "";
+        int promptTokens;
+        int tokens;
+        boolean length;
+        List<String> inputs;
+        boolean base64;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        Call call = null;
+        try {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            received.increment();
+            String path = ex.getRequestURI().getPath();
+            if (path == null) {
+                path = "/";
+            }
+            call = arrive(ex, path, ex.getRequestMethod(), body);
+            dispatch(ex, call, body);
+        } catch (DroppedConnection e) {
+            throw e;
+        } catch (InterruptedException e) {
+            // the simulator is closing
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // the client went away or the server is stopping: nothing to answer
+        } catch (RuntimeException | Error e) {
+            if (call != null && call.status == 0) {
+                boolean openAi = call.path.startsWith("/v1");
+                try {
+                    send(ex, call, 500, openAi
+                            ? openAiError("simulator error: " + e, "server_error", null, null)
+                            : ollamaError("simulator error: " + e));
+                } catch (IOException ignored) {
+                    // nothing more to do
+                }
+            }
+        } finally {
+            ex.close();
+        }
+    }
+
+    private Call arrive(HttpExchange ex, String path, String method, byte[] body) {
+        Call call = new Call(path, method);
+        if (!recordCalls) {
+            call.arrival = System.nanoTime();
+            return call;
+        }
+        call.body = body.length == 0 ? "" : new String(body, StandardCharsets.UTF_8);
+        Headers in = ex.getRequestHeaders();
+        Map<String, List<String>> headers = new HashMap<>(in.size() * 2);
+        for (Map.Entry<String, List<String>> e : in.entrySet()) {
+            headers.merge(e.getKey().toLowerCase(Locale.ROOT), List.copyOf(e.getValue()), (a, b) -> {
+                List<String> merged = new ArrayList<>(a);
+                merged.addAll(b);
+                return List.copyOf(merged);
+            });
+        }
+        call.headers = Collections.unmodifiableMap(headers);
+        synchronized (calls) {
+            call.arrival = System.nanoTime();
+            calls.add(call);
+        }
+        return call;
+    }
+
+    private void dispatch(HttpExchange ex, Call call, byte[] body) throws IOException, InterruptedException {
+        Endpoint endpoint = Endpoint.of(call.path);
+        if (endpoint == null) {
+            if (isOpenAiPath(call.path)) {
+                send(ex, call, 404, openAiError("Invalid URL (" + call.method + " " + call.path + ")",
+                        "invalid_request_error", null, null));
+            } else {
+                send(ex, call, 404, OLLAMA_NOT_FOUND);
+            }
+            return;
+        }
+        if (!endpoint.method.equals(call.method)) {
+            ex.getResponseHeaders().set("Allow", endpoint.method);
+            send(ex, call, 405, endpoint.openAi
+                    ? openAiError("Method " + call.method + " not allowed for " + call.path + "; use "
+                    + endpoint.method, "invalid_request_error", null, null)
+                    : OLLAMA_METHOD);
+            return;
+        }
+        if (endpoint.openAi && hasBadKey(ex)) {
+            send(ex, call, 401, OPENAI_BAD_KEY);
+            return;
+        }
+        switch (endpoint) {
+            case OLLAMA_TAGS:
+                send(ex, call, 200, TAGS_BODY);
+                return;
+            case OPENAI_MODELS:
+                send(ex, call, 200, MODELS_BODY);
+                return;
+            default:
+                llm(ex, call, endpoint, body);
+        }
+    }
+
+    private static boolean isOpenAiPath(String path) {
+        return path.equals("/v1") || path.startsWith("/v1/");
+    }
+
+    private static boolean hasBadKey(HttpExchange ex) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        return auth != null && auth.trim().equals("Bearer " + BAD_API_KEY);
+    }
+
+    private void llm(HttpExchange ex, Call call, Endpoint endpoint, byte[] body)
+            throws IOException, InterruptedException {
+        boolean openAi = endpoint.openAi;
+        if (body.length == 0) {
+            send(ex, call, 400, openAi ? OPENAI_BAD_JSON : OLLAMA_EMPTY_BODY);
+            return;
+        }
+        JsonNode req;
+        try {
+            req = MAPPER.readTree(body);
+        } catch (IOException e) {
+            req = null;
+        }
+        if (req == null || !req.isObject()) {
+            send(ex, call, 400, openAi ? OPENAI_BAD_JSON : OLLAMA_BAD_JSON);
+            return;
+        }
+        JsonNode modelNode = req.get("model");
+        String model = modelNode != null && modelNode.isTextual() ? modelNode.textValue().trim() : "";
+        if (model.isEmpty()) {
+            send(ex, call, 400, openAi ? OPENAI_MODEL_REQUIRED : OLLAMA_MODEL_REQUIRED);
+            return;
+        }
+        if (endpoint == Endpoint.OLLAMA_CHAT || endpoint == Endpoint.OLLAMA_GENERATE) {
+            JsonNode stream = req.get("stream");
+            if (stream == null || !stream.isBoolean() || stream.booleanValue()) {
+                send(ex, call, 400, OLLAMA_STREAM);
+                return;
+            }
+        } else if (openAi) {
+            JsonNode stream = req.get("stream");
+            if (stream != null && stream.asBoolean(false)) {
+                send(ex, call, 400, OPENAI_STREAM);
+                return;
+            }
+        }
+        if (openAi && model.equals(QUOTA_EXCEEDED_MODEL)) {
+            send(ex, call, 429, OPENAI_QUOTA);
+            return;
+        }
+        if (model.startsWith(MISSING_MODEL_PREFIX)) {
+            send(ex, call, 404, openAi
+                    ? openAiError("The model `" + model + "` does not exist or you do not have access to it.",
+                    "invalid_request_error", null, "model_not_found")
+                    : ollamaError("model \"" + model + "\" not found, try pulling it first"));
+            return;
+        }
+        Plan plan = plan(endpoint, req, model);
+        if (plan == null) {
+            send(ex, call, 400, openAi
+                    ? openAiError(endpoint == Endpoint.OPENAI_CHAT
+                            ? "Missing required parameter: 'messages'." : "Missing required parameter: 'input'.",
+                    "invalid_request_error", endpoint == Endpoint.OPENAI_CHAT ? "messages" : "input",
+                    "missing_required_parameter")
+                    : ollamaError("invalid input type"));
+            return;
+        }
+        serve(ex, call, endpoint, plan);
+    }
+
+    /** Admission, slot, fault, service time, reply. */
+    private void serve(HttpExchange ex, Call call, Endpoint endpoint, Plan plan)
+            throws IOException, InterruptedException {
+        boolean openAi = endpoint.openAi;
+        if (!admit()) {
+            busyRejected.increment();
+            send(ex, call, 503, openAi ? OPENAI_BUSY : OLLAMA_BUSY);
+            return;
+        }
+        waiting.incrementAndGet();
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            waiting.decrementAndGet();
+            inSimulator.decrementAndGet();
+            throw e;
+        }
+        waiting.decrementAndGet();
+        int now = serving.incrementAndGet();
+        int max;
+        while (now > (max = maxObserved.get()) && !maxObserved.compareAndSet(max, now)) {
+            Thread.onSpinWait();
+        }
+        call.start = System.nanoTime();
+        boolean released = false;
+        try {
+            Faults f = faults;
+            Faults.Kind fault = f.isNone() ? Faults.Kind.NONE : f.pick(random.nextDouble());
+            if (fault != Faults.Kind.NONE) {
+                faultsInjected.increment();
+            }
+            switch (fault) {
+                case RATE_LIMITED: {
+                    released = release(call);
+                    Duration retryAfter = f.retryAfter();
+                    long ms = retryAfter.toMillis();
+                    long seconds = (ms + 999) / 1000;
+                    Headers h = ex.getResponseHeaders();
+                    h.set("Retry-After", Long.toString(seconds));
+                    if (openAi) {
+                        h.set("retry-after-ms", Long.toString(ms));
+                    }
+                    send(ex, call, 429, openAi
+                            ? openAiError("Rate limit reached for requests. Please try again in " + seconds + "s.",
+                            "rate_limit_exceeded", null, "rate_limit_exceeded")
+                            : ollamaError("rate limit exceeded, please try again in " + seconds + "s"));
+                    return;
+                }
+                case SERVER_ERROR:
+                    released = release(call);
+                    send(ex, call, 500, openAi ? OPENAI_SERVER_ERROR : OLLAMA_SERVER_ERROR);
+                    return;
+                case BUSY:
+                    released = release(call);
+                    send(ex, call, 503, openAi ? OPENAI_BUSY : OLLAMA_BUSY);
+                    return;
+                case DROP_CONNECTION:
+                    released = release(call);
+                    drop(ex, call);
+                    return;
+                case MALFORMED_JSON: {
+                    byte[] reply = reply(endpoint, plan, call, 0, 0);
+                    released = release(call);
+                    send(ex, call, 200, Arrays.copyOf(reply, Math.max(1, reply.length / 2)));
+                    return;
+                }
+                default:
+                    break;
+            }
+            long fixed = serviceNanos + (fault == Faults.Kind.SLOW ? f.slowDelay().toNanos() : 0L);
+            long perToken = perTokenNanos * plan.tokens;
+            long sleep = fixed + perToken;
+            if (sleep > 0) {
+                TimeUnit.NANOSECONDS.sleep(sleep);
+            }
+            byte[] reply = reply(endpoint, plan, call, fixed, perToken);
+            released = release(call);
+            send(ex, call, 200, reply);
+        } finally {
+            if (!released) {
+                release(call);
+            }
+        }
+    }
+
+    /** Takes a place among the {@code parallelism + maxQueue} requests allowed in the simulator. */
+    private boolean admit() {
+        for (;;) {
+            int n = inSimulator.get();
+            if (n >= capacity) {
+                return false;
+            }
+            if (inSimulator.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private boolean release(Call call) {
+        call.end = System.nanoTime();
+        serving.decrementAndGet();
+        slots.release();
+        inSimulator.decrementAndGet();
+        return true;
+    }
+
+    private static void drop(HttpExchange ex, Call call) throws IOException {
+        call.status = RecordedCall.DROPPED;
+        // closing before sendResponseHeaders closes the connection; throwing makes the server forget it
+        ex.close();
+        throw new DroppedConnection();
+    }
+
+    private void send(HttpExchange ex, Call call, int status, byte[] body) throws IOException {
+        if (call.end == 0) {
+            call.end = System.nanoTime();
+        }
+        call.status = status;
+        if (status >= 200 && status < 300) {
+            served.increment();
+        }
+        ex.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        OutputStream out = ex.getResponseBody();
+        out.write(body);
+        out.close();
+    }
+
+    // ---------------------------------------------------------------- request interpretation
+
+    /** Interprets an LLM request, or returns null if a required field is missing or of the wrong type. */
+    private Plan plan(Endpoint endpoint, JsonNode req, String model) {
+        Plan plan = new Plan();
+        plan.model = model;
+        switch (endpoint) {
+            case OLLAMA_CHAT:
+            case OPENAI_CHAT: {
+                JsonNode messages = req.get("messages");
+                if (endpoint == Endpoint.OPENAI_CHAT
+                        && (messages == null || !messages.isArray() || messages.isEmpty())) {
+                    return null;
+                }
+                int promptTokens = 0;
+                String lastUser = null;
+                String last = "";
+                if (messages != null && messages.isArray()) {
+                    for (JsonNode m : messages) {
+                        String content = Texts.content(m.get("content"));
+                        promptTokens += Texts.words(content);
+                        last = content;
+                        if ("user".equals(m.path("role").asText())) {
+                            lastUser = content;
+                        }
+                    }
+                }
+                plan.source = lastUser != null ? lastUser : last;
+                plan.promptTokens = Math.max(1, promptTokens);
+                int limit = endpoint == Endpoint.OLLAMA_CHAT
+                        ? limit(req.path("options").get("num_predict"))
+                        : openAiLimit(req);
+                tokens(plan, limit);
+                return plan;
+            }
+            case OLLAMA_GENERATE: {
+                String prompt = req.path("prompt").asText("");
+                plan.source = prompt;
+                plan.promptTokens = Math.max(1, Texts.words(prompt) + Texts.words(req.path("system").asText("")));
+                tokens(plan, limit(req.path("options").get("num_predict")));
+                return plan;
+            }
+            case OPENAI_COMPLETIONS: {
+                JsonNode prompt = req.get("prompt");
+                int promptTokens = 0;
+                String source = "";
+                if (prompt != null && prompt.isArray()) {
+                    boolean first = true;
+                    for (JsonNode p : prompt) {
+                        String text = p.isTextual() ? p.textValue() : p.toString();
+                        promptTokens += p.isTextual() ? Texts.words(text) : 1;
+                        if (first) {
+                            source = text;
+                            first = false;
+                        }
+                    }
+                } else if (prompt != null && prompt.isTextual()) {
+                    source = prompt.textValue();
+                    promptTokens = Texts.words(source);
+                }
+                plan.source = source;
+                plan.promptTokens = Math.max(1, promptTokens);
+                tokens(plan, openAiLimit(req));
+                return plan;
+            }
+            case OLLAMA_EMBED:
+            case OPENAI_EMBEDDINGS: {
+                List<String> inputs = new ArrayList<>();
+                int promptTokens = 0;
+                JsonNode input = req.get("input");
+                if (input == null || input.isNull()) {
+                    if (endpoint == Endpoint.OPENAI_EMBEDDINGS) {
+                        return null;
+                    }
+                } else if (input.isTextual()) {
+                    inputs.add(input.textValue());
+                    promptTokens += Texts.words(input.textValue());
+                } else if (input.isArray()) {
+                    if (input.size() > 0 && input.get(0).isNumber()) {
+                        // OpenAI: one input given as token ids
+                        inputs.add(input.toString());
+                        promptTokens += input.size();
+                    } else {
+                        for (JsonNode i : input) {
+                            if (i.isTextual()) {
+                                inputs.add(i.textValue());
+                                promptTokens += Texts.words(i.textValue());
+                            } else if (i.isArray() && endpoint == Endpoint.OPENAI_EMBEDDINGS) {
+                                inputs.add(i.toString());
+                                promptTokens += i.size();
+                            } else {
+                                return null;
+                            }
+                        }
+                    }
+                } else {
+                    return null;
+                }
+                plan.inputs = inputs;
+                plan.promptTokens = Math.max(1, promptTokens);
+                plan.base64 = "base64".equals(req.path("encoding_format").asText(""));
+                plan.tokens = 0;
+                return plan;
+            }
+            default:
+                throw new IllegalStateException("not an LLM endpoint: " + endpoint);
+        }
+    }
+
+    private void tokens(Plan plan, int limit) {
+        if (limit >= 1 && limit < completionTokens) {
+            plan.tokens = limit;
+            plan.length = true;
+        } else {
+            plan.tokens = completionTokens;
+            plan.length = false;
+        }
+    }
+
+    private static int openAiLimit(JsonNode req) {
+        int limit = limit(req.get("max_completion_tokens"));
+        return limit >= 1 ? limit : limit(req.get("max_tokens"));
+    }
+
+    private static int limit(JsonNode n) {
+        if (n == null || !n.isNumber() || !n.canConvertToInt()) {
+            return -1;
+        }
+        return n.intValue();
+    }
+
+    // ---------------------------------------------------------------- replies
+
+    private byte[] reply(Endpoint endpoint, Plan plan, Call call, long fixedNanos, long perTokenNanos)
+            throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            switch (endpoint) {
+                case OLLAMA_CHAT:
+                case OLLAMA_GENERATE: {
+                    long now = System.nanoTime();
+                    g.writeStartObject();
+                    g.writeStringField("model", plan.model);
+                    g.writeStringField("created_at", Instant.now().toString());
+                    String text = Texts.answer(plan.source, plan.tokens);
+                    if (endpoint == Endpoint.OLLAMA_CHAT) {
+                        g.writeObjectFieldStart("message");
+                        g.writeStringField("role", "assistant");
+                        g.writeStringField("content", text);
+                        g.writeEndObject();
+                    } else {
+                        g.writeStringField("response", text);
+                    }
+                    g.writeStringField("done_reason", plan.length ? "length" : "stop");
+                    g.writeBooleanField("done", true);
+                    if (endpoint == Endpoint.OLLAMA_GENERATE) {
+                        g.writeFieldName("context");
+                        g.writeArray(CONTEXT, 0, CONTEXT.length);
+                    }
+                    g.writeNumberField("total_duration", Math.max(1, now - call.arrival));
+                    g.writeNumberField("load_duration", Math.max(0, call.start - call.arrival));
+                    g.writeNumberField("prompt_eval_count", plan.promptTokens);
+                    g.writeNumberField("prompt_eval_duration", fixedNanos);
+                    g.writeNumberField("eval_count", plan.tokens);
+                    g.writeNumberField("eval_duration", perTokenNanos);
+                    g.writeEndObject();
+                    break;
+                }
+                case OLLAMA_EMBED: {
+                    g.writeStartObject();
+                    g.writeStringField("model", plan.model);
+                    g.writeArrayFieldStart("embeddings");
+                    for (String input : plan.inputs) {
+                        float[] v = Texts.embedding(input);
+                        g.writeStartArray();
+                        for (float x : v) {
+                            g.writeNumber(x);
+                        }
+                        g.writeEndArray();
+                    }
+                    g.writeEndArray();
+                    g.writeNumberField("total_duration", Math.max(1, System.nanoTime() - call.arrival));
+                    g.writeNumberField("load_duration", Math.max(0, call.start - call.arrival));
+                    g.writeNumberField("prompt_eval_count", plan.promptTokens);
+                    g.writeEndObject();
+                    break;
+                }
+                case OPENAI_CHAT:
+                case OPENAI_COMPLETIONS: {
+                    boolean chat = endpoint == Endpoint.OPENAI_CHAT;
+                    g.writeStartObject();
+                    g.writeStringField("id", (chat ? "chatcmpl-" : "cmpl-") + idPrefix
+                            + Long.toString(ids.incrementAndGet(), 36));
+                    g.writeStringField("object", chat ? "chat.completion" : "text_completion");
+                    g.writeNumberField("created", System.currentTimeMillis() / 1000);
+                    g.writeStringField("model", plan.model);
+                    g.writeArrayFieldStart("choices");
+                    g.writeStartObject();
+                    String text = Texts.answer(plan.source, plan.tokens);
+                    if (chat) {
+                        g.writeNumberField("index", 0);
+                        g.writeObjectFieldStart("message");
+                        g.writeStringField("role", "assistant");
+                        g.writeStringField("content", text);
+                        g.writeNullField("refusal");
+                        g.writeEndObject();
+                    } else {
+                        g.writeStringField("text", text);
+                        g.writeNumberField("index", 0);
+                    }
+                    g.writeNullField("logprobs");
+                    g.writeStringField("finish_reason", plan.length ? "length" : "stop");
+                    g.writeEndObject();
+                    g.writeEndArray();
+                    g.writeObjectFieldStart("usage");
+                    g.writeNumberField("prompt_tokens", plan.promptTokens);
+                    g.writeNumberField("completion_tokens", plan.tokens);
+                    g.writeNumberField("total_tokens", plan.promptTokens + plan.tokens);
+                    g.writeEndObject();
+                    g.writeEndObject();
+                    break;
+                }
+                case OPENAI_EMBEDDINGS: {
+                    g.writeStartObject();
+                    g.writeStringField("object", "list");
+                    g.writeArrayFieldStart("data");
+                    int index = 0;
+                    for (String input : plan.inputs) {
+                        float[] v = Texts.embedding(input);
+                        g.writeStartObject();
+                        g.writeStringField("object", "embedding");
+                        g.writeNumberField("index", index++);
+                        if (plan.base64) {
+                            ByteBuffer buf = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                            for (float x : v) {
+                                buf.putFloat(x);
+                            }
+                            g.writeStringField("embedding", Base64.getEncoder().encodeToString(buf.array()));
+                        } else {
+                            g.writeArrayFieldStart("embedding");
+                            for (float x : v) {
+                                g.writeNumber(x);
+                            }
+                            g.writeEndArray();
+                        }
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                    g.writeStringField("model", plan.model);
+                    g.writeObjectFieldStart("usage");
+                    g.writeNumberField("prompt_tokens", plan.promptTokens);
+                    g.writeNumberField("total_tokens", plan.promptTokens);
+                    g.writeEndObject();
+                    g.writeEndObject();
+                    break;
+                }
+                default:
+                    throw new IllegalStateException("not an LLM endpoint: " + endpoint);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] ollamaError(String message) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + message.length());
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("error", message);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] openAiError(String message, String type, String param, String code) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 + message.length());
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("error");
+            g.writeStringField("message", message);
+            g.writeStringField("type", type);
+            g.writeStringField("param", param);
+            g.writeStringField("code", code);
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] tagsBody() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("models");
+            tag(g, OLLAMA_MODEL, 2_019_393_189L,
+                    "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72", "llama", "3.2B", "Q4_K_M");
+            tag(g, OLLAMA_EMBED_MODEL, 274_302_450L,
+                    "0a109f422b47e3a30ba2b10eca18548e944e8a23073ee3f3e947efcf3c45e59f", "nomic-bert", "137M", "F16");
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void tag(JsonGenerator g, String name, long size, String digest, String family,
+                            String parameterSize, String quantization) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", name);
+        g.writeStringField("model", name);
+        g.writeStringField("modified_at", "2025-01-01T00:00:00Z");
+        g.writeNumberField("size", size);
+        g.writeStringField("digest", digest);
+        g.writeObjectFieldStart("details");
+        g.writeStringField("parent_model", "");
+        g.writeStringField("format", "gguf");
+        g.writeStringField("family", family);
+        g.writeArrayFieldStart("families");
+        g.writeString(family);
+        g.writeEndArray();
+        g.writeStringField("parameter_size", parameterSize);
+        g.writeStringField("quantization_level", quantization);
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    private static byte[] modelsBody() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("object", "list");
+            g.writeArrayFieldStart("data");
+            for (String id : new String[] {OPENAI_MODEL, OPENAI_EMBED_MODEL}) {
+                g.writeStartObject();
+                g.writeStringField("id", id);
+                g.writeStringField("object", "model");
+                g.writeNumberField("created", MODELS_CREATED);
+                g.writeStringField("owned_by", "simulator");
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static InetAddress loopback() {
+        try {
+            return InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Duration nonNegative(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, got " + d);
+        }
+        return d;
+    }
+
+    // ---------------------------------------------------------------- command line
+
+    /**
+     * Runs the simulator until the process is killed. See {@link #USAGE} / {@code --help}; for example
+     * {@code --port 11434 --service-time 50ms --parallelism 2 --max-queue 512}.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.println(USAGE);
+                return;
+            }
+        }
+        LlmSimulator sim;
+        try {
+            sim = run(args, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("llm-simulator: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(sim::close, "llm-simulator-shutdown"));
+        new CountDownLatch(1).await();
+    }
+
+    /** Parses the arguments, starts the simulator and prints the "listening" line to {@code out}. */
+    static LlmSimulator run(String[] args, PrintStream out) {
+        LlmSimulator sim = parseArgs(args).build().start();
+        out.println("LLM simulator listening on " + sim.baseUrl() + " (ollama: /api/*, openai: /v1/*)");
+        out.flush();
+        return sim;
+    }
+
+    /**
+     * Parses command-line options ({@code --name value} or {@code --name=value}) into a builder.
+     *
+     * @throws IllegalArgumentException on an unknown option or a bad value
+     */
+    public static Builder parseArgs(String... args) {
+        Builder b = builder();
+        Faults.Builder fb = Faults.builder();
+        boolean anyFault = false;
+        double rateLimited = 0;
+        Duration retryAfter = Duration.ofSeconds(1);
+        double slow = 0;
+        Duration slowDelay = Duration.ofSeconds(2);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                value = arg.substring(eq + 1);
+            }
+            if (name.equals("--no-record")) {
+                b.recordCalls(false);
+                continue;
+            }
+            if (!name.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument: " + arg);
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                value = args[++i];
+            }
+            switch (name) {
+                case "--port":
+                    b.port(parseInt(name, value));
+                    break;
+                case "--service-time":
+                    b.serviceTime(parseDuration(value));
+                    break;
+                case "--per-token-time":
+                    b.perTokenTime(parseDuration(value));
+                    break;
+                case "--completion-tokens":
+                    b.completionTokens(parseInt(name, value));
+                    break;
+                case "--parallelism":
+                    b.parallelism(parseInt(name, value));
+                    break;
+                case "--max-queue":
+                    b.maxQueue(parseInt(name, value));
+                    break;
+                case "--seed":
+                    try {
+                        b.seed(Long.parseLong(value.trim()));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException(name + ": not a number: " + value);
+                    }
+                    break;
+                case "--rate-limited":
+                    rateLimited = parseProbability(name, value);
+                    anyFault = true;
+                    break;
+                case "--retry-after":
+                    retryAfter = parseDuration(value);
+                    break;
+                case "--server-error":
+                    fb.serverError(parseProbability(name, value));
+                    anyFault = true;
+                    break;
+                case "--busy":
+                    fb.busy(parseProbability(name, value));
+                    anyFault = true;
+                    break;
+                case "--slow":
+                    slow = parseProbability(name, value);
+                    anyFault = true;
+                    break;
+                case "--slow-delay":
+                    slowDelay = parseDuration(value);
+                    break;
+                case "--drop-connection":
+                    fb.dropConnection(parseProbability(name, value));
+                    anyFault = true;
+                    break;
+                case "--malformed-json":
+                    fb.malformedJson(parseProbability(name, value));
+                    anyFault = true;
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option: " + name);
+            }
+        }
+        if (anyFault) {
+            b.faults(fb.rateLimited(rateLimited, retryAfter).slow(slow, slowDelay).build());
+        }
+        return b;
+    }
+
+    private static final Pattern DURATION =
+            Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|µs|ms|s|m|min|h)?");
+
+    /**
+     * Parses {@code 50ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, {@code 250us}, {@code 10ns}, {@code 1h},
+     * {@code 0}, a plain number (milliseconds) or an ISO-8601 duration ({@code PT2S}).
+     *
+     * @throws IllegalArgumentException if it is none of these or negative
+     */
+    public static Duration parseDuration(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("empty duration");
+        }
+        String t = text.trim();
+        if (t.charAt(0) == 'P' || t.charAt(0) == 'p') {
+            try {
+                return nonNegative(Duration.parse(t.toUpperCase(Locale.ROOT)), "duration");
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("not a duration: " + text);
+            }
+        }
+        Matcher m = DURATION.matcher(t.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration: " + text + " (use e.g. 50ms, 2s, 0)");
+        }
+        String unit = m.group(2) == null ? "ms" : m.group(2);
+        long nanosPerUnit;
+        switch (unit) {
+            case "ns":
+                nanosPerUnit = 1L;
+                break;
+            case "us":
+            case "µs":
+                nanosPerUnit = 1_000L;
+                break;
+            case "ms":
+                nanosPerUnit = 1_000_000L;
+                break;
+            case "s":
+                nanosPerUnit = 1_000_000_000L;
+                break;
+            case "m":
+            case "min":
+                nanosPerUnit = 60_000_000_000L;
+                break;
+            case "h":
+                nanosPerUnit = 3_600_000_000_000L;
+                break;
+            default:
+                throw new IllegalArgumentException("not a duration: " + text);
+        }
+        try {
+            BigDecimal nanos = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(nanosPerUnit));
+            return Duration.ofNanos(nanos.setScale(0, java.math.RoundingMode.HALF_UP).longValueExact());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("duration too long: " + text);
+        }
+    }
+
+    private static int parseInt(String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": not an integer: " + value);
+        }
+    }
+
+    private static double parseProbability(String name, String value) {
+        try {
+            return Double.parseDouble(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + ": not a probability: " + value);
+        }
+    }
+
+    // ---------------------------------------------------------------- builder
+
+    /** Builder for {@link LlmSimulator}; see the setters for defaults. */
+    public static final class Builder {
+        private int port;
+        private Duration serviceTime = Duration.ZERO;
+        private Duration perTokenTime = Duration.ZERO;
+        private int completionTokens = 12;
+        private int parallelism = 4;
+        private int maxQueue = 512;
+        private Faults faults = Faults.none();
+        private Long seed;
+        private boolean recordCalls = true;
+
+        private Builder() {
+        }
+
+        /** Port on 127.0.0.1; 0 (the default) picks an ephemeral port. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Fixed time per request (default 0). */
+        public Builder serviceTime(Duration serviceTime) {
+            this.serviceTime = nonNegative(serviceTime, "serviceTime");
+            return this;
+        }
+
+        /** Time added per completion token (default 0). */
+        public Builder perTokenTime(Duration perTokenTime) {
+            this.perTokenTime = nonNegative(perTokenTime, "perTokenTime");
+            return this;
+        }
+
+        /** Tokens (whitespace-separated words) in each simulated answer (default 12). */
+        public Builder completionTokens(int completionTokens) {
+            if (completionTokens < 0) {
+                throw new IllegalArgumentException("completionTokens must not be negative, got " + completionTokens);
+            }
+            this.completionTokens = completionTokens;
+            return this;
+        }
+
+        /** Requests served at once, like {@code OLLAMA_NUM_PARALLEL} (default 4). */
+        public Builder parallelism(int parallelism) {
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+            }
+            this.parallelism = parallelism;
+            return this;
+        }
+
+        /**
+         * Requests allowed to wait beyond {@code parallelism}, like {@code OLLAMA_MAX_QUEUE} (default 512); one
+         * more gets 503.
+         */
+        public Builder maxQueue(int maxQueue) {
+            if (maxQueue < 0) {
+                throw new IllegalArgumentException("maxQueue must not be negative, got " + maxQueue);
+            }
+            this.maxQueue = maxQueue;
+            return this;
+        }
+
+        /** Fault injection (default {@link Faults#none()}). */
+        public Builder faults(Faults faults) {
+            this.faults = Objects.requireNonNull(faults, "faults");
+            return this;
+        }
+
+        /** Seed of the random numbers that pick faults (default {@code System.nanoTime()}). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Whether to keep every call for {@link #recorded()} (default true). Turn it off for long benchmark runs:
+         * the record grows with every request until {@link #clearRecorded()}.
+         */
+        public Builder recordCalls(boolean recordCalls) {
+            this.recordCalls = recordCalls;
+            return this;
+        }
+
+        /** Builds a simulator; call {@link LlmSimulator#start()} to bind and serve. */
+        public LlmSimulator build() {
+            if ((long) parallelism + maxQueue > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("parallelism + maxQueue is too large");
+            }
+            return new LlmSimulator(this);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.llmqueue.simulator;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CommandLineTest {
+
+    @Test
+    void durationsAcceptMillisecondsSecondsAndZero() {
+        assertEquals(Duration.ofMillis(50), LlmSimulator.parseDuration("50ms"));
+        assertEquals(Duration.ofSeconds(2), LlmSimulator.parseDuration("2s"));
+        assertEquals(Duration.ZERO, LlmSimulator.parseDuration("0"));
+    }
+
+    @Test
+    void durationsAcceptOtherUnitsFractionsAndIso() {
+        assertEquals(Duration.ofMillis(1500), LlmSimulator.parseDuration("1.5s"));
+        assertEquals(Duration.ofMinutes(1), LlmSimulator.parseDuration("1m"));
+        assertEquals(Duration.ofNanos(250_000), LlmSimulator.parseDuration("250us"));
+        assertEquals(Duration.ofMillis(75), LlmSimulator.parseDuration("75"));
+        assertEquals(Duration.ofSeconds(3), LlmSimulator.parseDuration("PT3S"));
+    }
+
+    @Test
+    void badDurationsAreRejected() {
+        for (String bad : new String[] {"", "fast", "-5ms", "5 parsecs", "PT-1S"}) {
+            assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseDuration(bad), bad);
+        }
+    }
+
+    @Test
+    void argumentsConfigureTheSimulator() {
+        LlmSimulator sim = LlmSimulator.parseArgs("--port", "11434", "--service-time", "50ms",
+                "--parallelism", "2", "--max-queue=512", "--per-token-time", "1ms", "--completion-tokens", "7",
+                "--seed", "9").build();
+
+        assertEquals(11434, sim.port());
+        assertEquals(Duration.ofMillis(50), sim.serviceTime());
+        assertEquals(Duration.ofMillis(1), sim.perTokenTime());
+        assertEquals(7, sim.completionTokens());
+        assertEquals(2, sim.parallelism());
+        assertEquals(512, sim.maxQueue());
+        assertEquals(9, sim.seed());
+        assertTrue(sim.faults().isNone());
+        assertTrue(sim.recordsCalls());
+    }
+
+    @Test
+    void faultArgumentsBuildFaults() {
+        Faults f = LlmSimulator.parseArgs("--rate-limited", "0.1", "--retry-after", "2s", "--slow", "0.2",
+                "--slow-delay", "300ms", "--drop-connection", "0.05", "--no-record").build().faults();
+
+        assertEquals(0.1, f.rateLimitedProbability());
+        assertEquals(Duration.ofSeconds(2), f.retryAfter());
+        assertEquals(0.2, f.slowProbability());
+        assertEquals(Duration.ofMillis(300), f.slowDelay());
+        assertEquals(0.05, f.dropConnectionProbability());
+    }
+
+    @Test
+    void unknownOrIncompleteArgumentsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--colour", "blue"));
+        assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--port"));
+        assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--parallelism", "two"));
+        assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--parallelism", "0"));
+    }
+
+    @Test
+    void runPrintsTheListeningLine() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (LlmSimulator sim = LlmSimulator.run(new String[] {"--port", "0"},
+                new PrintStream(bytes, true, StandardCharsets.UTF_8))) {
+            String line = bytes.toString(StandardCharsets.UTF_8).trim();
+
+            assertEquals("LLM simulator listening on http://127.0.0.1:" + sim.port()
+                    + " (ollama: /api/*, openai: /v1/*)", line);
+            assertFalse(line.contains("\n"));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.llmqueue.simulator;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TextsTest {
+
+    @Test
+    void answerHasExactlyTheRequestedNumberOfWords() {
+        String longQuestion = "one two three four five six seven eight nine ten eleven twelve thirteen";
+        for (int tokens = 0; tokens <= 30; tokens++) {
+            assertEquals(tokens, Http.words(Texts.answer(longQuestion, tokens)), "tokens " + tokens);
+            assertEquals(tokens, Texts.words(Texts.answer("", tokens)), "tokens " + tokens);
+        }
+    }
+
+    @Test
+    void answerQuotesTheFirst40CharactersOfTheQuestion() {
+        String answer = Texts.answer("abcdefghij abcdefghij abcdefghij abcdefghij abcdefghij", 100);
+
+        // 40 chars end inside the 4th word: "abcdefghij abcdefghij abcdefghij abcdefg"
+        assertTrue(answer.startsWith("Simulated answer to: abcdefghij abcdefghij abcdefghij abcdefg lorem ipsum"),
+                answer);
+    }
+
+    @Test
+    void embeddingIsDeterministic() {
+        assertArrayEquals(Texts.embedding("same"), Texts.embedding("same"));
+    }
+}
