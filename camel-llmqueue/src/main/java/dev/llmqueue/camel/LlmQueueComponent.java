@@ -36,11 +36,11 @@ public class LlmQueueComponent extends DefaultComponent {
     @Metadata(defaultValue = "true",
               description = "Whether the route's thread is released while the request waits and the route resumes on a"
                             + " completion thread (true), or the calling thread waits for the outcome (false)."
-                            + " The environment variable USE_ASYNC_LLM_QUEUE=0|false turns it off.")
+                            + " The environment variable USE_ASYNC_LLM_QUEUE set to 0 or false turns it off.")
     private boolean asyncQueue = true;
     @Metadata(defaultValue = "false",
               description = "Rejects LOW priority (background) requests at once with LlmQueueRejectedException; HIGH is"
-                            + " unaffected. The environment variable DISABLE_BACKGROUND_LLM=1|true turns it on.")
+                            + " unaffected. The environment variable DISABLE_BACKGROUND_LLM set to 1 or true turns it on.")
     private boolean disableBackground;
     @Metadata(defaultValue = "10000",
               description = "How many HIGH priority requests may wait; one more is rejected."

@@ -45,7 +45,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     @UriParam(defaultValue = "chat",
               description = "What the LLM is asked: chat (a String is one user message, a List of role/content Maps is"
                             + " the whole conversation), generate (a String prompt) or embed (a String or a List of"
-                            + " Strings; the reply is a float[] or a List<float[]>).")
+                            + " Strings; the reply is a float array, or a List of float arrays).")
     private LlmQueueOperation operation = LlmQueueOperation.chat;
     @UriParam(description = "The model to use, for example llama3.2 or gpt-4o-mini. Required, here or in the header"
                             + " CamelLlmQueueModel: a request without a model fails and nothing is sent.")
@@ -67,9 +67,10 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                             + " server's default when not set.")
     private Integer maxTokens;
     @UriParam(label = "advanced", defaultValue = "5m", javaType = "java.time.Duration",
-              description = "How long the HTTP call may take, from sending the request to the whole reply (the"
-                            + " connection itself must be made within 30 seconds or this time, whichever is shorter)."
-                            + " The only timeout: waiting on the stack has none.")
+              description = "How long the LLM server may stay silent during the HTTP call (the response timeout: a"
+                            + " non-streamed reply arrives all at once, so this bounds the wait for it). The connection"
+                            + " must be made within 30 seconds or this time, whichever is shorter. Waiting on the stack"
+                            + " has no timeout.")
     private long requestTimeout = 5 * 60 * 1000L;
 
     private final LlmProvider llmProvider;
@@ -137,9 +138,13 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         super.doStart();
         // camel-http does the transport, so TLS, proxies and pooling are configured on the http component as usual
         long connectTimeout = Math.min(requestTimeout, 30_000L);
+        // the scheduler bounds the calls in flight; the connection pool must never be a second, hidden queue
+        int poolSize = Math.max(1000, getComponent().getMaxConcurrentRequests());
         httpEndpoint = getCamelContext().getEndpoint(url + "?throwExceptionOnFailure=false"
                                                      + "&responseTimeout=" + requestTimeout
-                                                     + "&connectTimeout=" + connectTimeout);
+                                                     + "&connectTimeout=" + connectTimeout
+                                                     + "&maxTotalConnections=" + poolSize
+                                                     + "&connectionsPerRoute=" + poolSize);
         if (httpEndpoint instanceof HttpEndpoint http) {
             // HttpClient would otherwise repeat a 429/503 by itself, waiting while the call holds a slot, and retry
             // what must never be retried (insufficient_quota); retries are the queue's decision

@@ -14,9 +14,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
 /**
- * One exchange waiting for, or making, its LLM call. Whatever path it takes it completes exactly once: the first of
- * {@link #complete()} and {@link #reject} to run wins, and the exchange's callback (or the synchronous caller) is
- * released once.
+ * One exchange waiting for, or making, its LLM call. The scheduler calls exactly one of {@link #complete()} and
+ * {@link #reject}, once; a second completion would be a bug and throws rather than release the exchange twice.
  */
 final class LlmQueueRequest implements QueuedTask {
 

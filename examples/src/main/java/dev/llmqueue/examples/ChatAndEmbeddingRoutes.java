@@ -19,6 +19,6 @@ public class ChatAndEmbeddingRoutes extends RouteBuilder {
                 .convertBodyTo(String.class)
                 .to("llmqueue:{{llm.provider}}?model={{llm.embedModel}}&baseUrl={{llm.baseUrl}}&priority=LOW&operation=embed")
                 .log("embedded ${header.CamelFileName} after ${header.CamelLlmQueueWaitTime} ms queued")
-                .to("{{embeddings.uri:log:embeddings?level=DEBUG}}");
+                .to("{{embeddings.uri:log:embeddings}}");
     }
 }

@@ -1,15 +1,17 @@
 package dev.llmqueue.examples;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import org.apache.camel.main.Main;
 
 /**
  * Runs route files without writing Java, the way {@code camel run} does (camel-main is the engine under it):
- * {@code QuickRun routes/chat.camel.yaml [more files or patterns]}. Reads {@code application.properties} beside the
- * first file, and starts the built-in LLM simulator unless {@code LLM_BASE_URL} is set.
- * Stops after {@code --duration} seconds (default: run until Ctrl+C), like {@code camel run --max-seconds}.
+ * {@code QuickRun routes/chat.camel.yaml [more files] [--max-seconds N]}. Reads {@code application.properties} beside
+ * the first file, and starts the built-in LLM simulator unless {@code LLM_BASE_URL} is set.
  */
 public final class QuickRun {
 
@@ -17,33 +19,42 @@ public final class QuickRun {
     }
 
     public static void main(String[] args) throws Exception {
-        StringBuilder routes = new StringBuilder();
+        List<String> files = new ArrayList<>();
         int maxSeconds = 0;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--max-seconds") && i + 1 < args.length) {
                 maxSeconds = Integer.parseInt(args[++i]);
             } else {
-                routes.append(routes.isEmpty() ? "" : ",").append(args[i].contains(":") ? args[i] : "file:" + args[i]);
+                files.add(args[i]);
             }
         }
-        if (routes.isEmpty()) {
-            System.err.println("usage: QuickRun <route file or pattern>... [--max-seconds N]");
+        if (files.isEmpty()) {
+            System.err.println("usage: QuickRun <route file>... [--max-seconds N]");
             System.exit(2);
         }
         Map<String, String> env = System.getenv();
         try (LlmBackend backend = LlmBackend.start(env::get, Duration.ofMillis(300), 2)) {
             System.out.println(backend.describe());
-            Main main = new Main();
-            // the backend (simulator or LLM_BASE_URL) wins over application.properties, which is written for `camel run`
-            main.setOverrideProperties(backend.properties());
-            main.configure().withRoutesIncludePattern(routes.toString());
-            String firstFile = routes.toString().split(",")[0];
-            String folder = firstFile.contains("/") ? firstFile.substring(0, firstFile.lastIndexOf('/') + 1) : "file:";
-            main.setPropertyPlaceholderLocations(folder + "application.properties;optional=true");
+            Main main = newMain(files, backend.properties());
             if (maxSeconds > 0) {
                 main.configure().withDurationMaxSeconds(maxSeconds);
             }
             main.run();
         }
+    }
+
+    /**
+     * A camel-main set up like {@code camel run}: the route files, the application.properties beside the first one,
+     * and {@code overrides} (the LLM backend) winning over both.
+     */
+    static Main newMain(List<String> files, Properties overrides) {
+        Main main = new Main();
+        List<String> uris = files.stream().map(f -> f.contains(":") ? f : "file:" + f).toList();
+        main.configure().withRoutesIncludePattern(String.join(",", uris));
+        String first = uris.get(0);
+        String folder = first.substring(0, Math.max(first.lastIndexOf('/'), first.indexOf(':')) + 1);
+        main.setPropertyPlaceholderLocations(folder + "application.properties;optional=true");
+        main.setOverrideProperties(overrides);
+        return main;
     }
 }

@@ -1,0 +1,60 @@
+package dev.llmqueue.examples;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import dev.llmqueue.examples.Demo.Outcome;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The demo runs on a fresh machine (the built-in simulator), and what it shows obeys the queue's policy.
+ */
+class DemoTest {
+
+    /** Times are read in whole milliseconds: closer events than this are not compared. */
+    private static final long MARGIN_MILLIS = 30;
+
+    @Test
+    void theDemoRunsOnTheSimulatorAndServesHighFirstAndNewestFirst() throws Exception {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        List<Outcome> outcomes;
+        try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+            outcomes = Demo.play(Map.<String, String> of()::get, out);
+        }
+        String output = buffer.toString(StandardCharsets.UTF_8);
+        assertTrue(output.lines().findFirst().orElse("").contains("built-in LLM simulator"), output);
+        assertTrue(output.contains("done=" + Demo.SCENARIO.size() + "/" + Demo.SCENARIO.size()), output);
+        assertTrue(output.contains("Served in this order"), output);
+        assertEquals(Demo.SCENARIO.size(), outcomes.size());
+        for (Outcome o : outcomes) {
+            assertNull(o.error(), o.step().name());
+        }
+        for (Outcome served : outcomes) {
+            for (Outcome waiting : outcomes) {
+                boolean waitedThroughout = waiting.sentMillis() + MARGIN_MILLIS < served.startMillis()
+                                           && waiting.startMillis() > served.startMillis() + MARGIN_MILLIS;
+                if (!waitedThroughout) {
+                    continue;
+                }
+                boolean outranks = outranks(waiting, served);
+                assertTrue(!outranks, waiting.step().name() + " was waiting when " + served.step().name()
+                                      + " was served, and outranks it\n" + output);
+            }
+        }
+    }
+
+    /** HIGH before LOW; within a priority the newer first. */
+    private static boolean outranks(Outcome a, Outcome b) {
+        if (!a.step().priority().equals(b.step().priority())) {
+            return a.step().priority().equals("HIGH");
+        }
+        return a.sentMillis() > b.sentMillis() + MARGIN_MILLIS;
+    }
+}
