@@ -23,6 +23,8 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
     public boolean configure(CamelContext camelContext, Object obj, String name, Object value, boolean ignoreCase) {
         LlmQueueComponent target = (LlmQueueComponent) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "adaptiveconcurrency":
+        case "adaptiveConcurrency": target.setAdaptiveConcurrency(property(camelContext, boolean.class, value)); return true;
         case "asyncqueue":
         case "asyncQueue": target.setAsyncQueue(property(camelContext, boolean.class, value)); return true;
         case "autowiredenabled":
@@ -31,12 +33,26 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "disableBackground": target.setDisableBackground(property(camelContext, boolean.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "lowprioritymaxwait":
+        case "lowPriorityMaxWait": target.setLowPriorityMaxWait(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": target.setMaxConcurrentRequests(property(camelContext, int.class, value)); return true;
         case "maxhighqueuesize":
         case "maxHighQueueSize": target.setMaxHighQueueSize(property(camelContext, int.class, value)); return true;
         case "maxlowqueuesize":
         case "maxLowQueueSize": target.setMaxLowQueueSize(property(camelContext, int.class, value)); return true;
+        case "maxqueuetime":
+        case "maxQueueTime": target.setMaxQueueTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "maxresponsesize":
+        case "maxResponseSize": target.setMaxResponseSize(property(camelContext, int.class, value)); return true;
+        case "maxretries":
+        case "maxRetries": target.setMaxRetries(property(camelContext, int.class, value)); return true;
+        case "maxretrybackoff":
+        case "maxRetryBackoff": target.setMaxRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "retrybackoff":
+        case "retryBackoff": target.setRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "whenfull":
+        case "whenFull": target.setWhenFull(property(camelContext, dev.llmqueue.camel.LlmQueueWhenFull.class, value)); return true;
         default: return false;
         }
     }
@@ -44,6 +60,8 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
     @Override
     public Class<?> getOptionType(String name, boolean ignoreCase) {
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "adaptiveconcurrency":
+        case "adaptiveConcurrency": return boolean.class;
         case "asyncqueue":
         case "asyncQueue": return boolean.class;
         case "autowiredenabled":
@@ -52,12 +70,26 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "disableBackground": return boolean.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "lowprioritymaxwait":
+        case "lowPriorityMaxWait": return long.class;
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": return int.class;
         case "maxhighqueuesize":
         case "maxHighQueueSize": return int.class;
         case "maxlowqueuesize":
         case "maxLowQueueSize": return int.class;
+        case "maxqueuetime":
+        case "maxQueueTime": return long.class;
+        case "maxresponsesize":
+        case "maxResponseSize": return int.class;
+        case "maxretries":
+        case "maxRetries": return int.class;
+        case "maxretrybackoff":
+        case "maxRetryBackoff": return long.class;
+        case "retrybackoff":
+        case "retryBackoff": return long.class;
+        case "whenfull":
+        case "whenFull": return dev.llmqueue.camel.LlmQueueWhenFull.class;
         default: return null;
         }
     }
@@ -66,6 +98,8 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
     public Object getOptionValue(Object obj, String name, boolean ignoreCase) {
         LlmQueueComponent target = (LlmQueueComponent) obj;
         switch (ignoreCase ? name.toLowerCase() : name) {
+        case "adaptiveconcurrency":
+        case "adaptiveConcurrency": return target.isAdaptiveConcurrency();
         case "asyncqueue":
         case "asyncQueue": return target.isAsyncQueue();
         case "autowiredenabled":
@@ -74,12 +108,26 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "disableBackground": return target.isDisableBackground();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "lowprioritymaxwait":
+        case "lowPriorityMaxWait": return target.getLowPriorityMaxWait();
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": return target.getMaxConcurrentRequests();
         case "maxhighqueuesize":
         case "maxHighQueueSize": return target.getMaxHighQueueSize();
         case "maxlowqueuesize":
         case "maxLowQueueSize": return target.getMaxLowQueueSize();
+        case "maxqueuetime":
+        case "maxQueueTime": return target.getMaxQueueTime();
+        case "maxresponsesize":
+        case "maxResponseSize": return target.getMaxResponseSize();
+        case "maxretries":
+        case "maxRetries": return target.getMaxRetries();
+        case "maxretrybackoff":
+        case "maxRetryBackoff": return target.getMaxRetryBackoff();
+        case "retrybackoff":
+        case "retryBackoff": return target.getRetryBackoff();
+        case "whenfull":
+        case "whenFull": return target.getWhenFull();
         default: return null;
         }
     }

@@ -29,6 +29,14 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "baseUrl": target.setBaseUrl(property(camelContext, java.lang.String.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "maxqueuetime":
+        case "maxQueueTime": target.setMaxQueueTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "maxresponsesize":
+        case "maxResponseSize": target.setMaxResponseSize(property(camelContext, int.class, value)); return true;
+        case "maxretries":
+        case "maxRetries": target.setMaxRetries(property(camelContext, int.class, value)); return true;
+        case "maxretrybackoff":
+        case "maxRetryBackoff": target.setMaxRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxtokens":
         case "maxTokens": target.setMaxTokens(property(camelContext, java.lang.Integer.class, value)); return true;
         case "model": target.setModel(property(camelContext, java.lang.String.class, value)); return true;
@@ -36,6 +44,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "priority": target.setPriority(property(camelContext, dev.llmqueue.camel.LlmQueuePriority.class, value)); return true;
         case "requesttimeout":
         case "requestTimeout": target.setRequestTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "retrybackoff":
+        case "retryBackoff": target.setRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "systemmessage":
         case "systemMessage": target.setSystemMessage(property(camelContext, java.lang.String.class, value)); return true;
         case "temperature": target.setTemperature(property(camelContext, java.lang.Double.class, value)); return true;
@@ -52,6 +62,14 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "baseUrl": return java.lang.String.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "maxqueuetime":
+        case "maxQueueTime": return long.class;
+        case "maxresponsesize":
+        case "maxResponseSize": return int.class;
+        case "maxretries":
+        case "maxRetries": return int.class;
+        case "maxretrybackoff":
+        case "maxRetryBackoff": return long.class;
         case "maxtokens":
         case "maxTokens": return java.lang.Integer.class;
         case "model": return java.lang.String.class;
@@ -59,6 +77,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "priority": return dev.llmqueue.camel.LlmQueuePriority.class;
         case "requesttimeout":
         case "requestTimeout": return long.class;
+        case "retrybackoff":
+        case "retryBackoff": return long.class;
         case "systemmessage":
         case "systemMessage": return java.lang.String.class;
         case "temperature": return java.lang.Double.class;
@@ -76,6 +96,14 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "baseUrl": return target.getBaseUrl();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "maxqueuetime":
+        case "maxQueueTime": return target.getMaxQueueTime();
+        case "maxresponsesize":
+        case "maxResponseSize": return target.getMaxResponseSize();
+        case "maxretries":
+        case "maxRetries": return target.getMaxRetries();
+        case "maxretrybackoff":
+        case "maxRetryBackoff": return target.getMaxRetryBackoff();
         case "maxtokens":
         case "maxTokens": return target.getMaxTokens();
         case "model": return target.getModel();
@@ -83,6 +111,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "priority": return target.getPriority();
         case "requesttimeout":
         case "requestTimeout": return target.getRequestTimeout();
+        case "retrybackoff":
+        case "retryBackoff": return target.getRetryBackoff();
         case "systemmessage":
         case "systemMessage": return target.getSystemMessage();
         case "temperature": return target.getTemperature();

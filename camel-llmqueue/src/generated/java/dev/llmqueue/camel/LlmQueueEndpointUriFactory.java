@@ -23,16 +23,21 @@ public class LlmQueueEndpointUriFactory extends org.apache.camel.support.compone
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(11);
+        Set<String> props = new HashSet<>(16);
         props.add("apiKey");
         props.add("baseUrl");
         props.add("lazyStartProducer");
+        props.add("maxQueueTime");
+        props.add("maxResponseSize");
+        props.add("maxRetries");
+        props.add("maxRetryBackoff");
         props.add("maxTokens");
         props.add("model");
         props.add("operation");
         props.add("priority");
         props.add("provider");
         props.add("requestTimeout");
+        props.add("retryBackoff");
         props.add("systemMessage");
         props.add("temperature");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);

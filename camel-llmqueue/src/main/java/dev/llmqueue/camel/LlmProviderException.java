@@ -18,14 +18,18 @@ public class LlmProviderException extends CamelExchangeException {
     private final String provider;
     private final String url;
     private final String providerMessage;
+    private final boolean retryable;
+    private final long retryAfterMillis;
 
     public LlmProviderException(String message, Exchange exchange, int statusCode, String provider, String url,
-                                String providerMessage, Throwable cause) {
+                                String providerMessage, boolean retryable, long retryAfterMillis, Throwable cause) {
         super(message, exchange, cause);
         this.statusCode = statusCode;
         this.provider = provider;
         this.url = url;
         this.providerMessage = providerMessage;
+        this.retryable = retryable;
+        this.retryAfterMillis = retryAfterMillis;
     }
 
     /** The HTTP status code, or {@link #NO_RESPONSE} when the server gave no HTTP response. */
@@ -46,5 +50,19 @@ public class LlmProviderException extends CamelExchangeException {
     /** The provider's own error text, when it sent one. */
     public String getProviderMessage() {
         return providerMessage;
+    }
+
+    /**
+     * Whether the server said "slow down" or could not be reached (no response, timeout, 429 rate limit, 502, 503,
+     * 504), so the same request may succeed later; false for "give up" answers (400, 401, 403, 404, 422, 429
+     * insufficient_quota, 500, an unreadable reply).
+     */
+    public boolean isRetryable() {
+        return retryable;
+    }
+
+    /** How long the server asked to wait ({@code retry-after-ms} or {@code Retry-After}), or -1 when it did not say. */
+    public long getRetryAfterMillis() {
+        return retryAfterMillis;
     }
 }

@@ -3,6 +3,7 @@ package dev.llmqueue.camel;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 
 import dev.llmqueue.camel.provider.LlmProvider;
@@ -50,10 +51,44 @@ public class LlmQueueComponent extends DefaultComponent {
               description = "How many LOW priority requests may wait; one more is rejected."
                             + " Default 10000, or the environment variable LLM_MAX_LOW_PRIORITY_QUEUE.")
     private int maxLowQueueSize = 10000;
+    @Metadata(defaultValue = "rejectNew",
+              description = "What a full stack does with one more request: rejectNew refuses it; dropOldest accepts it"
+                            + " and fails the oldest waiting request of that stack (the bottom, the least useful under"
+                            + " LIFO). Both fail with LlmQueueRejectedException (QUEUE_FULL).")
+    private LlmQueueWhenFull whenFull = LlmQueueWhenFull.rejectNew;
+    @Metadata(defaultValue = "0", javaType = "java.time.Duration",
+              description = "Aging: a LOW request that has waited this long is served before HIGH ones, so background"
+                            + " work always makes progress under a steady HIGH load. 0 keeps strict priority.")
+    private long lowPriorityMaxWait;
+    @Metadata(defaultValue = "true",
+              description = "When a server answers 429 or 503, lower the number of calls in flight to that base URL"
+                            + " (halved on each overload, raised by one after as many successes as the limit; never above"
+                            + " maxConcurrentRequests, never below 1).")
+    private boolean adaptiveConcurrency = true;
+    @Metadata(label = "advanced", defaultValue = "2",
+              description = "Default for the endpoints' maxRetries: how many times a call is tried again after a"
+                            + " failure that may pass (no response, timeout, 429 rate limit, 502, 503, 504).")
+    private int maxRetries = 2;
+    @Metadata(label = "advanced", defaultValue = "500ms", javaType = "java.time.Duration",
+              description = "Default for the endpoints' retryBackoff: the wait before the first retry, doubled for"
+                            + " each further one, with 25 percent jitter.")
+    private long retryBackoff = 500;
+    @Metadata(label = "advanced", defaultValue = "30s", javaType = "java.time.Duration",
+              description = "Default for the endpoints' maxRetryBackoff: the longest wait before a retry, including one"
+                            + " asked for by the server with Retry-After.")
+    private long maxRetryBackoff = 30_000;
+    @Metadata(defaultValue = "0", javaType = "java.time.Duration",
+              description = "Default for the endpoints' maxQueueTime: how long a request may wait for a slot before it"
+                            + " fails with LlmQueueTimeoutException. 0 waits indefinitely.")
+    private long maxQueueTime;
+    @Metadata(label = "advanced", defaultValue = "16777216",
+              description = "Default for the endpoints' maxResponseSize: the largest reply accepted, in bytes.")
+    private int maxResponseSize = 16 * 1024 * 1024;
 
     private final Function<String, String> environment;
     private volatile LlmQueueScheduler scheduler;
     private ExecutorService callExecutor;
+    private ScheduledExecutorService timer;
     private volatile ExecutorService completionExecutor;
 
     public LlmQueueComponent() {
@@ -91,10 +126,17 @@ public class LlmQueueComponent extends DefaultComponent {
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         LlmProvider provider = LlmProvider.forName(remaining);
         LlmQueueEndpoint endpoint = new LlmQueueEndpoint(uri, this, provider);
+        // the component's values are the endpoint's defaults; the URI's options override them
+        endpoint.setMaxRetries(maxRetries);
+        endpoint.setRetryBackoff(retryBackoff);
+        endpoint.setMaxRetryBackoff(maxRetryBackoff);
+        endpoint.setMaxQueueTime(maxQueueTime);
+        endpoint.setMaxResponseSize(maxResponseSize);
         setProperties(endpoint, parameters);
         if (endpoint.getApiKey() == null && "openai".equals(provider.name())) {
             endpoint.setApiKey(environment(ENV_OPENAI_API_KEY));
         }
+        endpoint.validate();
         return endpoint;
     }
 
@@ -102,6 +144,9 @@ public class LlmQueueComponent extends DefaultComponent {
     protected void doInit() throws Exception {
         super.doInit();
         scheduler = new LlmQueueScheduler(maxConcurrentRequests, maxHighQueueSize, maxLowQueueSize, disableBackground);
+        scheduler.setWhenFull(whenFull);
+        scheduler.setLowPriorityMaxWait(lowPriorityMaxWait);
+        scheduler.setAdaptiveConcurrency(adaptiveConcurrency);
         // Camel stops endpoints (ours and camel-http's) before components: close the queue when the context starts
         // stopping, or a waiting request could be started on a transport that is already gone
         getCamelContext().addLifecycleStrategy(new LifecycleStrategySupport() {
@@ -118,7 +163,8 @@ public class LlmQueueComponent extends DefaultComponent {
         ExecutorServiceManager executors = getCamelContext().getExecutorServiceManager();
         callExecutor = executors.newCachedThreadPool(this, "LlmQueueCall");
         completionExecutor = executors.newCachedThreadPool(this, "LlmQueueCompletion");
-        scheduler.start(callExecutor);
+        timer = executors.newSingleThreadScheduledExecutor(this, "LlmQueueTimer");
+        scheduler.start(callExecutor, timer);
     }
 
     @Override
@@ -134,6 +180,10 @@ public class LlmQueueComponent extends DefaultComponent {
         if (completionExecutor != null) {
             executors.shutdownGraceful(completionExecutor);
             completionExecutor = null;
+        }
+        if (timer != null) {
+            executors.shutdownNow(timer);
+            timer = null;
         }
         super.doStop();
     }
@@ -155,6 +205,16 @@ public class LlmQueueComponent extends DefaultComponent {
     /** LLM calls in flight: requests holding a slot. */
     public int getActiveRequests() {
         return scheduler == null ? 0 : scheduler.getActiveRequests();
+    }
+
+    /**
+     * Removes a waiting request (on its stack, or between two attempts) and fails it with
+     * {@link LlmQueueCancelledException}; its call is never made.
+     *
+     * @return whether a waiting request had that id (false for unknown, running or finished requests)
+     */
+    public boolean cancel(String requestId) {
+        return scheduler != null && scheduler.cancel(requestId);
     }
 
     /** The pool routes resume on; null when stopped (the caller then completes inline). */
@@ -260,5 +320,102 @@ public class LlmQueueComponent extends DefaultComponent {
             scheduler.setMaxLowQueueSize(maxLowQueueSize);
         }
         this.maxLowQueueSize = maxLowQueueSize;
+    }
+
+    public LlmQueueWhenFull getWhenFull() {
+        return whenFull;
+    }
+
+    /**
+     * What a full stack does with one more request: rejectNew or dropOldest.
+     */
+    public void setWhenFull(LlmQueueWhenFull whenFull) {
+        this.whenFull = whenFull;
+        if (scheduler != null) {
+            scheduler.setWhenFull(whenFull);
+        }
+    }
+
+    public long getLowPriorityMaxWait() {
+        return lowPriorityMaxWait;
+    }
+
+    /**
+     * A LOW request that has waited this long, in milliseconds, is served before HIGH ones; 0 for strict priority.
+     */
+    public void setLowPriorityMaxWait(long lowPriorityMaxWait) {
+        if (scheduler != null) {
+            scheduler.setLowPriorityMaxWait(lowPriorityMaxWait);
+        }
+        this.lowPriorityMaxWait = lowPriorityMaxWait;
+    }
+
+    public boolean isAdaptiveConcurrency() {
+        return adaptiveConcurrency;
+    }
+
+    /**
+     * Whether the calls in flight to a server are lowered when it answers 429 or 503.
+     */
+    public void setAdaptiveConcurrency(boolean adaptiveConcurrency) {
+        this.adaptiveConcurrency = adaptiveConcurrency;
+        if (scheduler != null) {
+            scheduler.setAdaptiveConcurrency(adaptiveConcurrency);
+        }
+    }
+
+    public int getMaxRetries() {
+        return maxRetries;
+    }
+
+    /**
+     * Default for the endpoints' maxRetries.
+     */
+    public void setMaxRetries(int maxRetries) {
+        this.maxRetries = maxRetries;
+    }
+
+    public long getRetryBackoff() {
+        return retryBackoff;
+    }
+
+    /**
+     * Default for the endpoints' retryBackoff, in milliseconds.
+     */
+    public void setRetryBackoff(long retryBackoff) {
+        this.retryBackoff = retryBackoff;
+    }
+
+    public long getMaxRetryBackoff() {
+        return maxRetryBackoff;
+    }
+
+    /**
+     * Default for the endpoints' maxRetryBackoff, in milliseconds.
+     */
+    public void setMaxRetryBackoff(long maxRetryBackoff) {
+        this.maxRetryBackoff = maxRetryBackoff;
+    }
+
+    public long getMaxQueueTime() {
+        return maxQueueTime;
+    }
+
+    /**
+     * Default for the endpoints' maxQueueTime, in milliseconds; 0 waits indefinitely.
+     */
+    public void setMaxQueueTime(long maxQueueTime) {
+        this.maxQueueTime = maxQueueTime;
+    }
+
+    public int getMaxResponseSize() {
+        return maxResponseSize;
+    }
+
+    /**
+     * Default for the endpoints' maxResponseSize, in bytes.
+     */
+    public void setMaxResponseSize(int maxResponseSize) {
+        this.maxResponseSize = maxResponseSize;
     }
 }

@@ -18,6 +18,12 @@ public final class LlmQueueConstants {
               description = "The system message for a chat request with a String body. Overrides the endpoint's systemMessage option.")
     public static final String SYSTEM_MESSAGE = "CamelLlmQueueSystemMessage";
 
+    @Metadata(label = "producer", javaType = "Long",
+              description = "A deadline for this request, in epoch milliseconds: if it is still waiting then, it fails"
+                            + " with LlmQueueTimeoutException at that moment and no call is made. The earlier of this and"
+                            + " maxQueueTime applies.")
+    public static final String DEADLINE = "CamelLlmQueueDeadline";
+
     @Metadata(label = "producer", javaType = "String",
               description = "The unique id the queue gave this request.")
     public static final String REQUEST_ID = "CamelLlmQueueRequestId";
@@ -27,6 +33,10 @@ public final class LlmQueueConstants {
     @Metadata(label = "producer", javaType = "Long",
               description = "Milliseconds the HTTP call to the LLM took.")
     public static final String CALL_TIME = "CamelLlmQueueCallTime";
+    @Metadata(label = "producer", javaType = "Integer",
+              description = "How many calls were made for this request: 1, or more after retries; 0 if it never got a"
+                            + " slot.")
+    public static final String ATTEMPTS = "CamelLlmQueueAttempts";
     @Metadata(label = "producer", javaType = "Integer",
               description = "Prompt tokens, when the provider reports them (ollama prompt_eval_count, openai usage.prompt_tokens).")
     public static final String PROMPT_TOKENS = "CamelLlmQueuePromptTokens";

@@ -1,5 +1,9 @@
 package dev.llmqueue.camel;
 
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -16,6 +20,8 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import org.apache.camel.StreamCache;
+import org.apache.camel.WrappedFile;
 import org.apache.camel.Producer;
 import org.apache.camel.component.http.HttpEndpoint;
 import org.apache.camel.spi.Metadata;
@@ -72,8 +78,32 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                             + " must be made within 30 seconds or this time, whichever is shorter. Waiting on the stack"
                             + " has no timeout.")
     private long requestTimeout = 5 * 60 * 1000L;
+    @UriParam(label = "advanced", defaultValue = "2",
+              description = "How many times a call is tried again after a failure that may pass: no response, a timeout,"
+                            + " 429 (but not insufficient_quota), 502, 503, 504. 0 turns retries off. Default: the"
+                            + " component's maxRetries.")
+    private int maxRetries = 2;
+    @UriParam(label = "advanced", defaultValue = "500ms", javaType = "java.time.Duration",
+              description = "The wait before the first retry, doubled for each further one, with 25 percent jitter. A"
+                            + " server's retry-after-ms or Retry-After header is used instead when present. The request"
+                            + " holds no slot while it waits. Default: the component's retryBackoff.")
+    private long retryBackoff = 500;
+    @UriParam(label = "advanced", defaultValue = "30s", javaType = "java.time.Duration",
+              description = "The longest wait before a retry, including one asked for by the server. Default: the"
+                            + " component's maxRetryBackoff.")
+    private long maxRetryBackoff = 30_000;
+    @UriParam(defaultValue = "0", javaType = "java.time.Duration",
+              description = "How long a request may wait for a slot (on its stack and between retries) before it fails"
+                            + " with LlmQueueTimeoutException; its call is then never made. 0 waits indefinitely."
+                            + " Default: the component's maxQueueTime.")
+    private long maxQueueTime;
+    @UriParam(label = "advanced", defaultValue = "16777216",
+              description = "The largest reply accepted, in bytes; a larger one fails the exchange. Default: the"
+                            + " component's maxResponseSize (16 MiB).")
+    private int maxResponseSize = 16 * 1024 * 1024;
 
     private final LlmProvider llmProvider;
+    private String serverUrl;
     private String url;
     private Endpoint httpEndpoint;
     private Producer httpProducer;
@@ -99,17 +129,30 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         throw new UnsupportedOperationException("The llmqueue component only sends: use it in to(...), not from(...)");
     }
 
-    @Override
-    protected void doInit() throws Exception {
-        super.doInit();
+    /**
+     * Checks the options, so that a bad one fails when the endpoint is created, naming the option.
+     */
+    void validate() {
         if (requestTimeout <= 0) {
             throw new IllegalArgumentException("requestTimeout must be positive, was " + requestTimeout + " ms");
         }
         if (maxTokens != null && maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be at least 1, was " + maxTokens);
         }
-        String base = baseUrl != null ? baseUrl : llmProvider.defaultBaseUrl();
-        url = stripTrailingSlash(checkBaseUrl(base)) + llmProvider.path(operation);
+        if (temperature != null && (temperature.isNaN() || temperature < 0)) {
+            throw new IllegalArgumentException("temperature must be a number of 0 or more, was " + temperature);
+        }
+        if (maxRetries < 0) {
+            throw new IllegalArgumentException("maxRetries must not be negative, was " + maxRetries);
+        }
+        if (retryBackoff < 0 || maxRetryBackoff < 0 || maxQueueTime < 0) {
+            throw new IllegalArgumentException("retryBackoff, maxRetryBackoff and maxQueueTime must not be negative");
+        }
+        if (maxResponseSize < 1) {
+            throw new IllegalArgumentException("maxResponseSize must be at least 1 byte, was " + maxResponseSize);
+        }
+        serverUrl = stripTrailingSlash(checkBaseUrl(baseUrl != null ? baseUrl : llmProvider.defaultBaseUrl()));
+        url = serverUrl + llmProvider.path(operation);
     }
 
     private static String checkBaseUrl(String base) {
@@ -140,7 +183,8 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         long connectTimeout = Math.min(requestTimeout, 30_000L);
         // the scheduler bounds the calls in flight; the connection pool must never be a second, hidden queue
         int poolSize = Math.max(1000, getComponent().getMaxConcurrentRequests());
-        httpEndpoint = getCamelContext().getEndpoint(url + "?throwExceptionOnFailure=false"
+        // disableStreamCache: the reply arrives as a stream, read here up to maxResponseSize
+        httpEndpoint = getCamelContext().getEndpoint(url + "?throwExceptionOnFailure=false&disableStreamCache=true"
                                                      + "&responseTimeout=" + requestTimeout
                                                      + "&connectTimeout=" + connectTimeout
                                                      + "&maxTotalConnections=" + poolSize
@@ -167,10 +211,10 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     byte[] requestBody(Exchange exchange, String model) {
         Message message = exchange.getMessage();
         Object body = message.getBody();
-        if (body != null && !(body instanceof List) && !(body instanceof String)) {
-            // byte[], InputStream, StringBuilder... from HTTP or file endpoints
-            Object text = message.getBody(String.class);
-            body = text != null ? text : body;
+        if (body instanceof CharSequence || body instanceof byte[] || body instanceof InputStream
+            || body instanceof Reader || body instanceof StreamCache || body instanceof WrappedFile) {
+            // text as HTTP, file and messaging endpoints deliver it
+            body = message.getBody(String.class);
         }
         String system = message.getHeader(LlmQueueConstants.SYSTEM_MESSAGE, systemMessage, String.class);
         return llmProvider.requestBody(new LlmRequest(operation, model, body, system, temperature, maxTokens));
@@ -195,25 +239,66 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         } catch (Exception e) {
             http.setException(e);
         }
-        if (http.getException() != null) {
-            throw noResponse(request.exchange(), http.getException());
-        }
         Message out = http.getMessage();
+        byte[] body;
+        try {
+            if (http.getException() != null) {
+                throw noResponse(request.exchange(), http.getException());
+            }
+            body = readBody(out.getBody());
+        } catch (IOException e) {
+            throw noResponse(request.exchange(), e);
+        } finally {
+            closeQuietly(out.getBody());
+        }
         int status = out.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        byte[] body = out.getBody(byte[].class);
+        if (body == null) {
+            throw new LlmProviderException(
+                    "The reply of " + llmProvider.name() + " from POST " + url + " is larger than maxResponseSize ("
+                                           + maxResponseSize + " bytes)",
+                    request.exchange(), status, llmProvider.name(), url, null, false, -1, null);
+        }
         if (status < 200 || status > 299) {
             String text = llmProvider.errorText(body);
+            boolean quota = status == 429 && llmProvider.isQuotaExhausted(body);
+            boolean retryable = !quota && (status == 429 || status == 502 || status == 503 || status == 504);
+            long retryAfter = RetryPolicy.retryAfterMillis(out.getHeader("retry-after-ms", String.class),
+                    out.getHeader("Retry-After", String.class), System.currentTimeMillis());
             throw new LlmProviderException(
                     llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : ""),
-                    request.exchange(), status, llmProvider.name(), url, text, null);
+                    request.exchange(), status, llmProvider.name(), url, text, retryable, retryAfter, null);
         }
         try {
-            return llmProvider.parseReply(operation, body == null ? new byte[0] : body, request.embedBatch());
+            return llmProvider.parseReply(operation, body, request.embedBatch());
         } catch (LlmReplyFormatException e) {
             throw new LlmProviderException(
                     "Cannot read the " + operation + " reply of " + llmProvider.name() + " from POST " + url + ": "
                                            + e.getMessage(),
-                    request.exchange(), status, llmProvider.name(), url, null, e);
+                    request.exchange(), status, llmProvider.name(), url, null, false, -1, e);
+        }
+    }
+
+    /** The whole reply, or null when it is larger than maxResponseSize. */
+    private byte[] readBody(Object body) throws IOException {
+        if (body == null) {
+            return new byte[0];
+        }
+        if (body instanceof InputStream in) {
+            byte[] bytes = in.readNBytes(maxResponseSize + 1);
+            return bytes.length > maxResponseSize ? null : bytes;
+        }
+        byte[] bytes = getCamelContext().getTypeConverter().convertTo(byte[].class, body);
+        return bytes == null ? new byte[0] : bytes.length > maxResponseSize ? null : bytes;
+    }
+
+    private static void closeQuietly(Object body) {
+        if (body instanceof Closeable closeable) {
+            try {
+                // a fully read reply gives its connection back to the pool; a cut one closes it
+                closeable.close();
+            } catch (IOException e) {
+                // nothing left to do with this connection
+            }
         }
     }
 
@@ -222,13 +307,15 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         if (causedBy(failure, SocketTimeoutException.class)) {
             what = "no answer within requestTimeout (" + requestTimeout + " ms)";
         } else if (causedBy(failure, ConnectException.class)) {
-            what = "cannot connect; is the server running at " + url + "?";
+            what = "cannot connect; is the server running at " + serverUrl + "?";
         } else {
             what = "no HTTP response";
         }
+        // no response, a timeout, a dropped connection: the same request may well succeed later
+        boolean retryable = causedBy(failure, IOException.class);
         return new LlmProviderException(
                 llmProvider.name() + " call to POST " + url + " failed: " + what + " (" + failure + ")",
-                exchange, LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, failure);
+                exchange, LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, retryable, -1, failure);
     }
 
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
@@ -243,6 +330,11 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     /** The URL calls go to. */
     public String getUrl() {
         return url;
+    }
+
+    /** The server's base URL: the unit of adaptive concurrency. */
+    String getServerUrl() {
+        return serverUrl;
     }
 
     LlmProvider getLlmProvider() {
@@ -357,5 +449,59 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
      */
     public void setRequestTimeout(long requestTimeout) {
         this.requestTimeout = requestTimeout;
+    }
+    public int getMaxRetries() {
+        return maxRetries;
+    }
+
+    /**
+     * How many times a call is tried again after a failure that may pass.
+     */
+    public void setMaxRetries(int maxRetries) {
+        this.maxRetries = maxRetries;
+    }
+
+    public long getRetryBackoff() {
+        return retryBackoff;
+    }
+
+    /**
+     * The wait before the first retry, in milliseconds.
+     */
+    public void setRetryBackoff(long retryBackoff) {
+        this.retryBackoff = retryBackoff;
+    }
+
+    public long getMaxRetryBackoff() {
+        return maxRetryBackoff;
+    }
+
+    /**
+     * The longest wait before a retry, in milliseconds.
+     */
+    public void setMaxRetryBackoff(long maxRetryBackoff) {
+        this.maxRetryBackoff = maxRetryBackoff;
+    }
+
+    public long getMaxQueueTime() {
+        return maxQueueTime;
+    }
+
+    /**
+     * How long a request may wait for a slot, in milliseconds; 0 waits indefinitely.
+     */
+    public void setMaxQueueTime(long maxQueueTime) {
+        this.maxQueueTime = maxQueueTime;
+    }
+
+    public int getMaxResponseSize() {
+        return maxResponseSize;
+    }
+
+    /**
+     * The largest reply accepted, in bytes.
+     */
+    public void setMaxResponseSize(int maxResponseSize) {
+        this.maxResponseSize = maxResponseSize;
     }
 }

@@ -1,6 +1,7 @@
 package dev.llmqueue.camel;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import dev.llmqueue.camel.queue.LlmQueueScheduler;
 import dev.llmqueue.camel.queue.LlmQueueScheduler.QueueRejection;
@@ -66,6 +67,29 @@ public class LlmQueueProducer extends DefaultAsyncProducer {
         boolean embedBatch = exchange.getMessage().getBody() instanceof List;
         String id = getEndpoint().getCamelContext().getUuidGenerator().generateUuid();
         exchange.getMessage().setHeader(LlmQueueConstants.REQUEST_ID, id);
-        return new LlmQueueRequest(id, priority, endpoint, exchange, payload, embedBatch, callback);
+        return new LlmQueueRequest(id, priority, endpoint, exchange, payload, embedBatch, deadlineNanos(exchange),
+                callback);
+    }
+
+    /** The earlier of maxQueueTime and the header CamelLlmQueueDeadline, as a System.nanoTime() value; 0 for none. */
+    private long deadlineNanos(Exchange exchange) {
+        long now = System.nanoTime();
+        long deadline = 0;
+        long maxQueueTime = getEndpoint().getMaxQueueTime();
+        if (maxQueueTime > 0) {
+            deadline = now + TimeUnit.MILLISECONDS.toNanos(maxQueueTime);
+        }
+        Object header = exchange.getMessage().getHeader(LlmQueueConstants.DEADLINE);
+        if (header != null) {
+            Long epochMillis = exchange.getContext().getTypeConverter().tryConvertTo(Long.class, exchange, header);
+            if (epochMillis == null) {
+                throw new IllegalArgumentException("Invalid header " + LlmQueueConstants.DEADLINE + " '" + header
+                                                   + "': expected a deadline in epoch milliseconds");
+            }
+            // never 0, which means "no deadline"
+            long fromHeader = now + TimeUnit.MILLISECONDS.toNanos(epochMillis - System.currentTimeMillis()) | 1;
+            deadline = deadline == 0 ? fromHeader : Math.min(deadline, fromHeader);
+        }
+        return deadline;
     }
 }

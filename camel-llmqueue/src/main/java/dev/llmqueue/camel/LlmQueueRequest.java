@@ -14,10 +14,10 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
 /**
- * One exchange waiting for, or making, its LLM call. The scheduler calls exactly one of {@link #complete()} and
- * {@link #reject}, once; a second completion would be a bug and throws rather than release the exchange twice.
+ * One exchange waiting for, or making, its LLM call. The scheduler ends it exactly once (complete, reject, expire,
+ * cancel or skip); a second ending would be a bug and throws rather than release the exchange twice.
  */
-final class LlmQueueRequest implements QueuedTask {
+final class LlmQueueRequest extends QueuedTask {
 
     private final String id;
     private final LlmQueuePriority priority;
@@ -25,27 +25,36 @@ final class LlmQueueRequest implements QueuedTask {
     private final Exchange exchange;
     private final byte[] payload;
     private final boolean embedBatch;
+    private final long deadlineNanos;
     /** null in synchronous mode, where the caller waits on {@link #done} instead. */
     private final AsyncCallback callback;
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicBoolean finished = new AtomicBoolean();
     private final long queuedNanos = System.nanoTime();
 
-    // written by execute() and read by complete() on the same call thread, then published by the completion hand-off
-    private long startedNanos;
+    // written by execute() on call threads; each attempt is published to the next by the scheduler's lock, and the
+    // last to complete() by the completion hand-off
+    private int attempts;
+    private long firstStartNanos;
     private long callNanos;
     private LlmReply reply;
     private Exception failure;
 
     LlmQueueRequest(String id, LlmQueuePriority priority, LlmQueueEndpoint endpoint, Exchange exchange, byte[] payload,
-                    boolean embedBatch, AsyncCallback callback) {
+                    boolean embedBatch, long deadlineNanos, AsyncCallback callback) {
         this.id = id;
         this.priority = priority;
         this.endpoint = endpoint;
         this.exchange = exchange;
         this.payload = payload;
         this.embedBatch = embedBatch;
+        this.deadlineNanos = deadlineNanos;
         this.callback = callback;
+    }
+
+    @Override
+    public String id() {
+        return id;
     }
 
     @Override
@@ -54,18 +63,55 @@ final class LlmQueueRequest implements QueuedTask {
     }
 
     @Override
-    public void execute() {
-        startedNanos = System.nanoTime();
+    public Object target() {
+        return endpoint.getServerUrl();
+    }
+
+    @Override
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    @Override
+    public boolean isAbandoned() {
+        return exchange.isRouteStop() || exchange.isRollbackOnly() || exchange.isRollbackOnlyLast()
+               || exchange.getException() != null || exchange.getExchangeExtension().isInterrupted();
+    }
+
+    @Override
+    public Signal execute() {
+        long started = System.nanoTime();
+        if (attempts++ == 0) {
+            firstStartNanos = started;
+        }
+        reply = null;
+        failure = null;
         try {
             reply = endpoint.call(this);
+            return Signal.SUCCESS;
+        } catch (LlmProviderException e) {
+            failure = e;
+            int status = e.getStatusCode();
+            return e.isRetryable() && (status == 429 || status == 503) ? Signal.OVERLOADED : Signal.FAILED;
         } catch (Exception e) {
             failure = e;
+            return Signal.FAILED;
         } catch (Throwable t) {
             failure = new LlmProviderException("LLM call failed: " + t, exchange, LlmProviderException.NO_RESPONSE,
-                    endpoint.getProvider(), endpoint.getUrl(), null, t);
+                    endpoint.getProvider(), endpoint.getUrl(), null, false, -1, t);
+            return Signal.FAILED;
         } finally {
-            callNanos = System.nanoTime() - startedNanos;
+            callNanos = System.nanoTime() - started;
         }
+    }
+
+    @Override
+    public long retryDelayNanos() {
+        if (!(failure instanceof LlmProviderException e) || !e.isRetryable() || attempts > endpoint.getMaxRetries()) {
+            return -1;
+        }
+        return TimeUnit.MILLISECONDS.toNanos(RetryPolicy.delayMillis(attempts, endpoint.getRetryBackoff(),
+                endpoint.getMaxRetryBackoff(), e.getRetryAfterMillis()));
     }
 
     @Override
@@ -75,13 +121,40 @@ final class LlmQueueRequest implements QueuedTask {
 
     @Override
     public void reject(Reason reason, String message) {
-        deliver(() -> exchange.setException(new LlmQueueRejectedException(reason, message, exchange)));
+        deliver(() -> fail(new LlmQueueRejectedException(reason, message, exchange)));
+    }
+
+    @Override
+    public void expire() {
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queuedNanos);
+        deliver(() -> fail(new LlmQueueTimeoutException(exchange, waited,
+                "the request's deadline passed after " + waited + " ms waiting (maxQueueTime or header "
+                                                                  + LlmQueueConstants.DEADLINE + "); no call was made"
+                                                                  + (attempts > 0 ? " after attempt " + attempts : ""))));
+    }
+
+    @Override
+    public void cancel() {
+        deliver(() -> fail(new LlmQueueCancelledException("llmqueue request " + id + " was cancelled while waiting",
+                exchange)));
+    }
+
+    @Override
+    public void skip() {
+        // the caller already gave up: the exchange keeps the state it was given up in
+        deliver(() -> exchange.getMessage().setHeader(LlmQueueConstants.ATTEMPTS, attempts));
+    }
+
+    private void fail(Exception e) {
+        exchange.getMessage().setHeader(LlmQueueConstants.ATTEMPTS, attempts);
+        exchange.setException(e);
     }
 
     private void applyOutcome() {
         Message message = exchange.getMessage();
-        message.setHeader(LlmQueueConstants.WAIT_TIME, TimeUnit.NANOSECONDS.toMillis(startedNanos - queuedNanos));
+        message.setHeader(LlmQueueConstants.WAIT_TIME, TimeUnit.NANOSECONDS.toMillis(firstStartNanos - queuedNanos));
         message.setHeader(LlmQueueConstants.CALL_TIME, TimeUnit.NANOSECONDS.toMillis(callNanos));
+        message.setHeader(LlmQueueConstants.ATTEMPTS, attempts);
         if (failure != null) {
             exchange.setException(failure);
             return;
@@ -147,10 +220,6 @@ final class LlmQueueRequest implements QueuedTask {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    String id() {
-        return id;
     }
 
     Exchange exchange() {

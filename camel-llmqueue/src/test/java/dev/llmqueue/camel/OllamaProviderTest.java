@@ -306,7 +306,7 @@ class OllamaProviderTest extends ProviderTestSupport {
         String busy = "server busy, please try again.  maximum pending requests exceeded";
         serve(503, "{\"error\":\"" + busy + "\"}", "Content-Type", "application/json");
 
-        LlmProviderException failure = sendFailing(chatUri(), "Hello");
+        LlmProviderException failure = sendFailing(chatUri() + "&maxRetries=0", "Hello");
 
         String url = urlOf("/api/chat");
         assertEquals(503, failure.getStatusCode());
@@ -319,11 +319,11 @@ class OllamaProviderTest extends ProviderTestSupport {
     }
 
     @Test
-    void serverBusy503IsSentOnceAndNotRetriedByTheHttpTransport() {
+    void serverBusy503IsSentOnceWhenRetriesAreOffSoTheHttpTransportNeverRetriesByItself() {
         serve(503, "{\"error\":\"server busy, please try again.  maximum pending requests exceeded\"}",
                 "Content-Type", "application/json", "Retry-After", "1");
 
-        LlmProviderException failure = sendFailing(chatUri(), "Hello");
+        LlmProviderException failure = sendFailing(chatUri() + "&maxRetries=0", "Hello");
 
         assertEquals(503, failure.getStatusCode());
         assertEquals(1, server.getRequestCount(), "HTTP requests made for one exchange");

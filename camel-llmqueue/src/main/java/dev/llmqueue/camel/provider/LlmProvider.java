@@ -138,6 +138,23 @@ public abstract class LlmProvider {
         return text.length() > 500 ? text.substring(0, 500) + "..." : text;
     }
 
+    /**
+     * Whether a 429 answer means the account is out of quota (OpenAI's {@code insufficient_quota}), which no retry
+     * will fix, rather than a rate limit.
+     */
+    public boolean isQuotaExhausted(byte[] body) {
+        if (body == null || body.length == 0) {
+            return false;
+        }
+        try {
+            JsonNode error = MAPPER.readTree(body).path("error");
+            return "insufficient_quota".equals(error.path("code").asText())
+                   || "insufficient_quota".equals(error.path("type").asText());
+        } catch (IOException e) {
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8).contains("insufficient_quota");
+        }
+    }
+
     // ---- shared body checks ----
 
     private static ArrayNode messages(LlmRequest request) {
@@ -206,7 +223,8 @@ public abstract class LlmProvider {
         }
         if (!(body instanceof String text)) {
             throw new IllegalArgumentException("Unsupported message body type " + typeName(body) + ": operation "
-                                               + operation + " expects " + expected);
+                                               + operation + " expects " + expected
+                                               + " (text may also come as byte[], InputStream, Reader or a file)");
         }
         if (text.isBlank()) {
             throw new IllegalArgumentException("The message body is empty: operation " + operation + " expects " + expected);

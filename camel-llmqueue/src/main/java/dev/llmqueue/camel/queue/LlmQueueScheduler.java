@@ -1,40 +1,71 @@
 package dev.llmqueue.camel.queue;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 import dev.llmqueue.camel.LlmQueuePriority;
 import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
+import dev.llmqueue.camel.LlmQueueWhenFull;
+import dev.llmqueue.camel.queue.QueuedTask.Signal;
+import dev.llmqueue.camel.queue.QueuedTask.State;
 
 /**
  * Two LIFO stacks and a number of slots, shared by every endpoint of a component.
  * <p>
  * Modelled on OkHttp's {@code Dispatcher}: {@link #promoteAndExecute()} moves tasks from the stacks to running under
- * the lock and hands them to the call executor outside it; it runs when a task is submitted, when a call finishes and
- * when the limit is raised. There is no dispatcher thread and no polling: a waiting task costs no thread. A task is
- * popped only at the moment a slot is free, so the choice is always made with everything that has arrived by then.
+ * the lock and hands them to the call executor outside it; it runs when a task is submitted or comes back for a retry,
+ * when a call finishes and when the limit is raised. There is no dispatcher thread and no polling: a waiting task
+ * costs no thread. A task is popped only at the moment a slot is free, so the choice is always made with everything
+ * that has arrived by then: HIGH first, newest first, except a LOW task that has waited {@code lowPriorityMaxWait}
+ * (aging). A task between two attempts holds no slot and sits on no stack.
  * <p>
- * Every accepted task ends exactly once: {@code execute()} + {@code complete()} on the normal path, or
- * {@code reject()} when it is drained (stop, background disabled) or the executor refuses it.
+ * With adaptive concurrency each target (a server's base URL) has its own limit under {@code maxConcurrentRequests}:
+ * halved when the server says it is overloaded, raised by one after as many successes as the limit (AIMD).
+ * <p>
+ * Every accepted task ends exactly once; the task's own methods are always called outside the lock.
  */
 public final class LlmQueueScheduler {
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Deque<QueuedTask> high = new ArrayDeque<>();
-    private final Deque<QueuedTask> low = new ArrayDeque<>();
+    private final TaskStack high = new TaskStack();
+    private final TaskStack low = new TaskStack();
+    private final Set<QueuedTask> retrying = new HashSet<>();
+    private final Map<Object, Target> targets = new HashMap<>();
+
+    /** System.nanoTime, or a test's clock. */
+    private LongSupplier clock = System::nanoTime;
 
     // guarded by lock
     private Executor callExecutor;
+    private ScheduledExecutorService timer;
     private int running;
     private int maxConcurrentRequests;
     private int maxHighQueueSize;
     private int maxLowQueueSize;
     private boolean disableBackground;
+    private boolean adaptiveConcurrency = true;
+    private long lowPriorityMaxWaitNanos;
+    private LlmQueueWhenFull whenFull = LlmQueueWhenFull.rejectNew;
+
+    /** Calls in flight to one server, and that server's adaptive limit. */
+    private static final class Target {
+        int running;
+        /** Integer.MAX_VALUE while the server has not said it is overloaded. */
+        int limit = Integer.MAX_VALUE;
+        int successes;
+    }
 
     public LlmQueueScheduler(int maxConcurrentRequests, int maxHighQueueSize, int maxLowQueueSize,
                              boolean disableBackground) {
@@ -45,15 +76,22 @@ public final class LlmQueueScheduler {
     }
 
     /**
-     * Opens the queue: from now on accepted tasks run on {@code callExecutor}.
+     * Opens the queue: from now on accepted tasks run on {@code callExecutor}; deadlines and retry back-offs are timed
+     * on {@code timer}.
      */
-    public void start(Executor callExecutor) {
+    public void start(Executor callExecutor, ScheduledExecutorService timer) {
         lock.lock();
         try {
             this.callExecutor = callExecutor;
+            this.timer = timer;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** For tests: the clock deadlines, back-offs and aging are measured on. */
+    void setClock(LongSupplier clock) {
+        this.clock = clock;
     }
 
     /**
@@ -62,61 +100,125 @@ public final class LlmQueueScheduler {
      * @throws QueueRejection when the task is refused; the task was not accepted and none of its methods was called
      */
     public void submit(QueuedTask task) {
+        QueuedTask dropped = null;
         lock.lock();
         try {
             if (callExecutor == null) {
                 throw new QueueRejection(Reason.SHUTTING_DOWN, "the llmqueue component is not started or is shutting down");
             }
+            TaskStack stack;
+            int limit;
+            String option;
             if (task.priority() == LlmQueuePriority.LOW) {
                 if (disableBackground) {
                     throw new QueueRejection(Reason.BACKGROUND_DISABLED,
                             "background (LOW priority) LLM work is disabled (disableBackground=true)");
                 }
-                checkRoom(low, maxLowQueueSize, "LOW", "maxLowQueueSize");
-                low.addFirst(task);
+                stack = low;
+                limit = maxLowQueueSize;
+                option = "maxLowQueueSize";
             } else {
-                checkRoom(high, maxHighQueueSize, "HIGH", "maxHighQueueSize");
-                high.addFirst(task);
+                stack = high;
+                limit = maxHighQueueSize;
+                option = "maxHighQueueSize";
+            }
+            if (stack.size() >= limit) {
+                if (whenFull == LlmQueueWhenFull.rejectNew) {
+                    throw new QueueRejection(Reason.QUEUE_FULL, "the " + task.priority() + " priority stack is full: "
+                                                                + limit + " requests waiting (" + option + "=" + limit + ")");
+                }
+                dropped = stack.tail();
+                end(dropped);
+            }
+            long deadline = task.deadlineNanos();
+            if (deadline != 0) {
+                long remaining = deadline - clock.getAsLong();
+                if (remaining <= 0) {
+                    task.state = State.ENDED;
+                } else {
+                    task.deadlineTimer = timer.schedule(() -> expire(task), remaining, TimeUnit.NANOSECONDS);
+                }
+            }
+            if (task.state != State.ENDED) {
+                targets.computeIfAbsent(task.target(), t -> new Target());
+                push(task, stack);
             }
         } finally {
             lock.unlock();
+        }
+        if (dropped != null) {
+            dropped.reject(Reason.QUEUE_FULL, "dropped as the oldest request of the full " + dropped.priority()
+                                              + " priority stack to make room for a newer one (whenFull=dropOldest)");
+        }
+        if (task.state == State.ENDED) {
+            // its deadline had passed before it arrived
+            task.expire();
+            return;
         }
         promoteAndExecute();
     }
 
-    private static void checkRoom(Deque<QueuedTask> stack, int limit, String stackName, String optionName) {
-        if (stack.size() >= limit) {
-            throw new QueueRejection(Reason.QUEUE_FULL,
-                    "the " + stackName + " priority stack is full: " + limit + " requests waiting (" + optionName + "=" + limit
-                                                        + ")");
+    private void push(QueuedTask task, TaskStack stack) {
+        task.state = State.WAITING;
+        task.pushedNanos = clock.getAsLong();
+        stack.push(task);
+    }
+
+    /** Takes a task out of whatever waiting state it is in and marks it ended. Under the lock. */
+    private void end(QueuedTask task) {
+        if (task.stack != null) {
+            task.stack.remove(task);
+        }
+        if (task.state == State.RETRY_WAIT) {
+            retrying.remove(task);
+        }
+        cancelTimer(task.deadlineTimer);
+        cancelTimer(task.retryTimer);
+        task.deadlineTimer = null;
+        task.retryTimer = null;
+        task.state = State.ENDED;
+    }
+
+    private static void cancelTimer(java.util.concurrent.Future<?> timer) {
+        if (timer != null) {
+            timer.cancel(false);
         }
     }
 
     /**
-     * While a slot is free and a task waits, pops the next one (HIGH first, newest first) and starts it.
+     * While a slot is free and a task waits, takes the next one and starts it.
      */
     private void promoteAndExecute() {
         List<QueuedTask> ready = null;
+        List<QueuedTask> abandoned = null;
         Executor executor;
         lock.lock();
         try {
             executor = callExecutor;
+            long now = clock.getAsLong();
             while (executor != null && running < maxConcurrentRequests) {
-                QueuedTask next = high.pollFirst();
-                if (next == null) {
-                    next = low.pollFirst();
-                }
+                QueuedTask next = next(now);
                 if (next == null) {
                     break;
                 }
-                running++;
-                if (ready == null) {
-                    ready = new ArrayList<>(2);
+                next.stack.remove(next);
+                if (next.isAbandoned()) {
+                    end(next);
+                    abandoned = add(abandoned, next);
+                    continue;
                 }
-                ready.add(next);
+                cancelTimer(next.deadlineTimer);
+                next.deadlineTimer = null;
+                next.state = State.RUNNING;
+                running++;
+                targets.get(next.target()).running++;
+                ready = add(ready, next);
             }
         } finally {
             lock.unlock();
+        }
+        if (abandoned != null) {
+            abandoned.forEach(QueuedTask::skip);
         }
         if (ready == null) {
             return;
@@ -126,27 +228,200 @@ public final class LlmQueueScheduler {
                 executor.execute(() -> run(task));
             } catch (RejectedExecutionException e) {
                 // the pool is going down with the context: give the slot back without dispatching more
-                releaseSlot();
+                lock.lock();
+                try {
+                    release(task, null);
+                    task.state = State.ENDED;
+                } finally {
+                    lock.unlock();
+                }
                 task.reject(Reason.SHUTTING_DOWN, "the llmqueue component is shutting down");
             }
         }
     }
 
+    private static List<QueuedTask> add(List<QueuedTask> list, QueuedTask task) {
+        List<QueuedTask> result = list == null ? new ArrayList<>(2) : list;
+        result.add(task);
+        return result;
+    }
+
+    /** The task to run next, or null. Under the lock. */
+    private QueuedTask next(long now) {
+        if (!anyTargetHasRoom()) {
+            // every server is at its limit: no need to look through the stacks
+            return null;
+        }
+        QueuedTask oldestLow = low.tail();
+        if (lowPriorityMaxWaitNanos > 0 && oldestLow != null && now - oldestLow.pushedNanos >= lowPriorityMaxWaitNanos
+            && hasRoom(targets.get(oldestLow.target()))) {
+            return oldestLow;
+        }
+        QueuedTask next = firstWithRoom(high);
+        return next != null ? next : firstWithRoom(low);
+    }
+
+    private boolean anyTargetHasRoom() {
+        for (Target target : targets.values()) {
+            if (hasRoom(target)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private QueuedTask firstWithRoom(TaskStack stack) {
+        for (QueuedTask t = stack.head(); t != null; t = t.next) {
+            if (hasRoom(targets.get(t.target()))) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private boolean hasRoom(Target target) {
+        return target.running < Math.min(target.limit, maxConcurrentRequests);
+    }
+
     private void run(QueuedTask task) {
+        Signal signal = Signal.FAILED;
+        long retryDelay = -1;
         try {
-            task.execute();
+            signal = task.execute();
+            retryDelay = task.retryDelayNanos();
         } finally {
+            boolean retry;
+            lock.lock();
+            try {
+                release(task, signal);
+                long deadline = task.deadlineNanos();
+                retry = retryDelay >= 0 && callExecutor != null
+                        && (deadline == 0 || clock.getAsLong() + retryDelay < deadline)
+                        && !(disableBackground && task.priority() == LlmQueuePriority.LOW);
+                if (retry) {
+                    // between attempts the task holds no slot and sits on no stack
+                    task.state = State.RETRY_WAIT;
+                    retrying.add(task);
+                    task.retryTimer = timer.schedule(() -> retry(task), retryDelay, TimeUnit.NANOSECONDS);
+                    if (deadline != 0) {
+                        task.deadlineTimer = timer.schedule(() -> expire(task), deadline - clock.getAsLong(),
+                                TimeUnit.NANOSECONDS);
+                    }
+                } else {
+                    task.state = State.ENDED;
+                }
+            } finally {
+                lock.unlock();
+            }
             // the slot goes back, and the next task starts, before this one's route resumes
-            releaseSlot();
-            promoteAndExecute();
-            task.complete();
+            try {
+                promoteAndExecute();
+            } finally {
+                if (!retry) {
+                    task.complete();
+                }
+            }
         }
     }
 
-    private void releaseSlot() {
+    /** Gives a running task's slot back and adapts its target's limit. Under the lock. */
+    private void release(QueuedTask task, Signal signal) {
+        running--;
+        Target target = targets.get(task.target());
+        target.running--;
+        if (!adaptiveConcurrency || signal == null) {
+            return;
+        }
+        if (signal == Signal.OVERLOADED) {
+            target.limit = Math.max(1, Math.min(target.limit, maxConcurrentRequests) / 2);
+            target.successes = 0;
+        } else if (signal == Signal.SUCCESS && target.limit != Integer.MAX_VALUE && ++target.successes >= target.limit) {
+            target.limit = target.limit + 1 >= maxConcurrentRequests ? Integer.MAX_VALUE : target.limit + 1;
+            target.successes = 0;
+        }
+    }
+
+    private void retry(QueuedTask task) {
+        boolean shuttingDown;
         lock.lock();
         try {
-            running--;
+            if (task.state != State.RETRY_WAIT) {
+                return;
+            }
+            retrying.remove(task);
+            task.retryTimer = null;
+            shuttingDown = callExecutor == null;
+            if (shuttingDown) {
+                end(task);
+            } else {
+                // back on its own stack, on top: it is the newest there
+                push(task, task.priority() == LlmQueuePriority.LOW ? low : high);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (shuttingDown) {
+            task.reject(Reason.SHUTTING_DOWN, "the llmqueue component was stopped while the request waited to retry");
+        } else {
+            promoteAndExecute();
+        }
+    }
+
+    private void expire(QueuedTask task) {
+        lock.lock();
+        try {
+            if (task.state != State.WAITING && task.state != State.RETRY_WAIT) {
+                return;
+            }
+            end(task);
+        } finally {
+            lock.unlock();
+        }
+        task.expire();
+    }
+
+    /**
+     * Removes a waiting task (on a stack or between attempts) and fails it as cancelled.
+     *
+     * @return whether a waiting task had that id
+     */
+    public boolean cancel(String id) {
+        QueuedTask found = null;
+        lock.lock();
+        try {
+            for (QueuedTask task : waitingTasks()) {
+                if (task.id().equals(id)) {
+                    found = task;
+                    end(task);
+                    break;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (found == null) {
+            return false;
+        }
+        found.cancel();
+        return true;
+    }
+
+    /** Under the lock. */
+    private List<QueuedTask> waitingTasks() {
+        List<QueuedTask> tasks = high.snapshot();
+        tasks.addAll(low.snapshot());
+        tasks.addAll(retrying);
+        return tasks;
+    }
+
+    /**
+     * Calls {@code action} with every waiting task, HIGH then LOW, newest first, then those between attempts. Under the
+     * lock: the action must be quick and must not call back into the scheduler.
+     */
+    public void forEachWaiting(Consumer<QueuedTask> action) {
+        lock.lock();
+        try {
+            waitingTasks().forEach(action);
         } finally {
             lock.unlock();
         }
@@ -154,17 +429,15 @@ public final class LlmQueueScheduler {
 
     /**
      * Closes the queue and fails every waiting task with {@link Reason#SHUTTING_DOWN}. Calls in flight go on; their
-     * tasks complete as usual.
+     * tasks complete as usual, without retries.
      */
     public void stop() {
-        List<QueuedTask> drained = new ArrayList<>();
+        List<QueuedTask> drained;
         lock.lock();
         try {
             callExecutor = null;
-            drained.addAll(high);
-            drained.addAll(low);
-            high.clear();
-            low.clear();
+            drained = waitingTasks();
+            drained.forEach(this::end);
         } finally {
             lock.unlock();
         }
@@ -192,15 +465,18 @@ public final class LlmQueueScheduler {
      * Turns background work off or on. Turning it off fails every LOW task already waiting, so none hangs.
      */
     public void setDisableBackground(boolean disableBackground) {
-        List<QueuedTask> drained;
+        List<QueuedTask> drained = new ArrayList<>();
         lock.lock();
         try {
             this.disableBackground = disableBackground;
-            if (!disableBackground || low.isEmpty()) {
-                return;
+            if (disableBackground) {
+                for (QueuedTask task : waitingTasks()) {
+                    if (task.priority() == LlmQueuePriority.LOW) {
+                        end(task);
+                        drained.add(task);
+                    }
+                }
             }
-            drained = new ArrayList<>(low);
-            low.clear();
         } finally {
             lock.unlock();
         }
@@ -228,6 +504,41 @@ public final class LlmQueueScheduler {
         }
     }
 
+    public void setAdaptiveConcurrency(boolean adaptiveConcurrency) {
+        lock.lock();
+        try {
+            this.adaptiveConcurrency = adaptiveConcurrency;
+            if (!adaptiveConcurrency) {
+                targets.values().forEach(t -> t.limit = Integer.MAX_VALUE);
+            }
+        } finally {
+            lock.unlock();
+        }
+        promoteAndExecute();
+    }
+
+    /** A LOW task that has waited this long is served before HIGH ones; 0 for strict priority. */
+    public void setLowPriorityMaxWait(long millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("lowPriorityMaxWait must not be negative, was " + millis);
+        }
+        lock.lock();
+        try {
+            lowPriorityMaxWaitNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void setWhenFull(LlmQueueWhenFull whenFull) {
+        lock.lock();
+        try {
+            this.whenFull = whenFull;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public int getHighPriorityQueueSize() {
         lock.lock();
         try {
@@ -241,6 +552,16 @@ public final class LlmQueueScheduler {
         lock.lock();
         try {
             return low.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Requests between two attempts: they hold no slot and sit on no stack. */
+    public int getRetryingCount() {
+        lock.lock();
+        try {
+            return retrying.size();
         } finally {
             lock.unlock();
         }
@@ -260,6 +581,18 @@ public final class LlmQueueScheduler {
         lock.lock();
         try {
             return maxConcurrentRequests;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Each target's effective limit: {@code maxConcurrentRequests}, or less after the server said it is overloaded. */
+    public Map<String, Integer> getEffectiveLimits() {
+        lock.lock();
+        try {
+            Map<String, Integer> limits = new LinkedHashMap<>();
+            targets.forEach((target, t) -> limits.put(String.valueOf(target), Math.min(t.limit, maxConcurrentRequests)));
+            return limits;
         } finally {
             lock.unlock();
         }

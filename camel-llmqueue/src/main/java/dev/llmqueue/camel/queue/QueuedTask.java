@@ -1,25 +1,77 @@
 package dev.llmqueue.camel.queue;
 
+import java.util.concurrent.ScheduledFuture;
+
 import dev.llmqueue.camel.LlmQueuePriority;
 import dev.llmqueue.camel.LlmQueueRejectedException;
 
 /**
- * One request as the scheduler sees it. The scheduler guarantees that, once {@link LlmQueueScheduler#submit} has
- * accepted a task, exactly one of these happens: {@link #execute()} then {@link #complete()}, or {@link #reject}.
+ * One request as the scheduler sees it. Once {@link LlmQueueScheduler#submit} has accepted a task, the scheduler ends
+ * it exactly once: {@link #complete()} after its last {@link #execute()}, or one of {@link #reject}, {@link #expire},
+ * {@link #cancel}, {@link #skip} without (or between) calls.
  */
-public interface QueuedTask {
+public abstract class QueuedTask {
 
-    LlmQueuePriority priority();
+    /** How a call ended, as the scheduler's concurrency control needs to know it. */
+    public enum Signal {
+        SUCCESS,
+        /** The server said it is overloaded (429 rate limit, 503 busy): the target's limit is halved. */
+        OVERLOADED,
+        FAILED
+    }
+
+    enum State {
+        NEW,
+        WAITING,
+        RUNNING,
+        RETRY_WAIT,
+        ENDED
+    }
+
+    // scheduler state, guarded by the scheduler's lock
+    QueuedTask prev;
+    QueuedTask next;
+    TaskStack stack;
+    State state = State.NEW;
+    long pushedNanos;
+    ScheduledFuture<?> deadlineTimer;
+    ScheduledFuture<?> retryTimer;
+
+    public abstract String id();
+
+    public abstract LlmQueuePriority priority();
+
+    /** The server the call goes to: concurrency is adapted per target. */
+    public abstract Object target();
+
+    /** The {@link System#nanoTime()} after which the task must not wait any longer, or 0 for none. */
+    public abstract long deadlineNanos();
+
+    /** Whether the caller gave up (route stop, rollback, exception, interrupted): the call would be wasted. */
+    public abstract boolean isAbandoned();
 
     /**
-     * Makes the call. Runs on a call thread while the task holds a slot; must not throw (a failure is an outcome to
-     * deliver in {@link #complete()}).
+     * Makes one call. Runs on a call thread while the task holds a slot; must not throw.
      */
-    void execute();
+    public abstract Signal execute();
 
-    /** Delivers the outcome of {@link #execute()}. Called after the slot has been released. */
-    void complete();
+    /**
+     * After {@link #execute()}: how long to wait before trying again, or a negative number to end with this attempt.
+     */
+    public abstract long retryDelayNanos();
 
-    /** Fails a task that was accepted but will never execute (shutdown, background disabled). */
-    void reject(LlmQueueRejectedException.Reason reason, String message);
+    /** Delivers the outcome of the last {@link #execute()}. Called after the slot has been released. */
+    public abstract void complete();
+
+    /** Fails a task that will not execute again (full stack, shutdown, background disabled). */
+    public abstract void reject(LlmQueueRejectedException.Reason reason, String message);
+
+    /** Fails a task whose deadline passed while it waited. */
+    public abstract void expire();
+
+    /** Fails a task cancelled by an operator. */
+    public abstract void cancel();
+
+    /** Ends a task whose caller gave up, without a call and without touching the outcome. */
+    public abstract void skip();
 }

@@ -4,17 +4,22 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import dev.llmqueue.camel.LlmQueuePriority;
 import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
+import dev.llmqueue.camel.LlmQueueWhenFull;
 import dev.llmqueue.camel.queue.LlmQueueScheduler.QueueRejection;
+import dev.llmqueue.camel.queue.QueuedTask.Signal;
 import org.junit.jupiter.api.Test;
 
 import static dev.llmqueue.camel.LlmQueuePriority.HIGH;
 import static dev.llmqueue.camel.LlmQueuePriority.LOW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,11 +30,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LlmQueueSchedulerTest {
 
     private final ManualExecutor executor = new ManualExecutor();
+    private final ManualTimer timer = new ManualTimer();
     private final List<String> events = new ArrayList<>();
 
     private LlmQueueScheduler scheduler(int slots) {
-        LlmQueueScheduler scheduler = new LlmQueueScheduler(slots, 100, 100, false);
-        scheduler.start(executor);
+        return started(new LlmQueueScheduler(slots, 100, 100, false));
+    }
+
+    private LlmQueueScheduler started(LlmQueueScheduler scheduler) {
+        scheduler.setClock(timer::now);
+        scheduler.start(executor, timer);
         return scheduler;
     }
 
@@ -165,8 +175,7 @@ class LlmQueueSchedulerTest {
 
     @Test
     void aFullStackRejectsWithQueueFullNamingTheStackAndItsLimit() {
-        LlmQueueScheduler scheduler = new LlmQueueScheduler(1, 2, 5, false);
-        scheduler.start(executor);
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 2, 5, false));
         scheduler.submit(task("running", HIGH));
         scheduler.submit(task("w1", HIGH));
         scheduler.submit(task("w2", HIGH));
@@ -180,8 +189,7 @@ class LlmQueueSchedulerTest {
 
     @Test
     void disabledBackgroundRejectsLowAtTheDoorAndLetsHighIn() {
-        LlmQueueScheduler scheduler = new LlmQueueScheduler(1, 10, 10, true);
-        scheduler.start(executor);
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 10, 10, true));
         QueueRejection rejection = assertThrows(QueueRejection.class, () -> scheduler.submit(task("low", LOW)));
         assertEquals(Reason.BACKGROUND_DISABLED, rejection.getReason());
         assertTrue(rejection.getMessage().contains("disabled"), rejection.getMessage());
@@ -235,7 +243,7 @@ class LlmQueueSchedulerTest {
         LlmQueueScheduler scheduler = new LlmQueueScheduler(1, 10, 10, false);
         scheduler.start(command -> {
             throw new RejectedExecutionException("pool is shut down");
-        });
+        }, timer);
         RecordingTask task = task("t", HIGH);
         scheduler.submit(task);
         assertEquals(List.of("reject SHUTTING_DOWN"), task.calls);
@@ -244,8 +252,7 @@ class LlmQueueSchedulerTest {
 
     @Test
     void thousandsOfWaitingRequestsCostNoThreadAndNoExecutorTask() {
-        LlmQueueScheduler scheduler = new LlmQueueScheduler(2, 100_000, 100_000, false);
-        scheduler.start(executor);
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(2, 100_000, 100_000, false));
         for (int i = 0; i < 20_000; i++) {
             scheduler.submit(task("t" + i, i % 2 == 0 ? HIGH : LOW));
         }
@@ -261,6 +268,228 @@ class LlmQueueSchedulerTest {
         LlmQueueScheduler scheduler = scheduler(1);
         e = assertThrows(IllegalArgumentException.class, () -> scheduler.setMaxLowQueueSize(0));
         assertTrue(e.getMessage().contains("maxLowQueueSize"), e.getMessage());
+    }
+
+    // ---- deadlines ----
+
+    @Test
+    void aWaitingRequestFailsAtItsDeadlineAndLeavesItsStack() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.submit(task("running", HIGH));
+        RecordingTask waiting = task("waiting", HIGH);
+        waiting.deadline = timer.now() + TimeUnit.MILLISECONDS.toNanos(200);
+        scheduler.submit(waiting);
+        timer.advance(199, TimeUnit.MILLISECONDS);
+        assertEquals(List.of(), waiting.calls);
+        timer.advance(1, TimeUnit.MILLISECONDS);
+        assertEquals(List.of("expire"), waiting.calls, "failed at that moment, not when it would have been popped");
+        assertEquals(0, scheduler.getHighPriorityQueueSize());
+        executor.runAll();
+        assertEquals(List.of("running"), events, "its call is never made");
+    }
+
+    @Test
+    void aRequestWhoseDeadlineAlreadyPassedFailsAtOnce() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask late = task("late", HIGH);
+        late.deadline = timer.now() - 1;
+        scheduler.submit(late);
+        assertEquals(List.of("expire"), late.calls);
+        assertEquals(0, executor.pending());
+    }
+
+    @Test
+    void aRequestThatStartsInTimeDisarmsItsDeadline() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask task = task("t", HIGH);
+        task.deadline = timer.now() + TimeUnit.SECONDS.toNanos(1);
+        scheduler.submit(task);
+        assertEquals(0, timer.pending());
+        timer.advance(2, TimeUnit.SECONDS);
+        executor.runAll();
+        assertEquals(List.of("execute", "complete"), task.calls);
+    }
+
+    // ---- retries ----
+
+    @Test
+    void aRequestWaitingToRetryHoldsNoSlotAndReturnsOnTopOfItsStack() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask flaky = task("flaky", HIGH);
+        flaky.signals.add(Signal.OVERLOADED);
+        flaky.retryDelay = TimeUnit.MILLISECONDS.toNanos(100);
+        scheduler.submit(flaky);
+        scheduler.submit(task("other-1", HIGH));
+        scheduler.submit(task("other-2", HIGH));
+        executor.runOne(); // flaky fails
+        assertEquals(1, scheduler.getRetryingCount());
+        assertEquals(1, scheduler.getActiveRequests(), "its slot went to the next request at once");
+        assertEquals(List.of("execute"), flaky.calls, "not completed: it will try again");
+        timer.advance(100, TimeUnit.MILLISECONDS);
+        assertEquals(0, scheduler.getRetryingCount());
+        executor.runAll();
+        assertEquals(List.of("flaky", "other-2", "flaky", "other-1"), events,
+                "back on top of its stack, it goes before the older other-1");
+        assertEquals(List.of("execute", "execute", "complete"), flaky.calls);
+    }
+
+    @Test
+    void aDeadlineThatPassesDuringTheBackOffEndsTheRequestWithoutARetry() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask flaky = task("flaky", HIGH);
+        flaky.deadline = timer.now() + TimeUnit.MILLISECONDS.toNanos(50);
+        flaky.signals.add(Signal.FAILED);
+        flaky.retryDelay = TimeUnit.MILLISECONDS.toNanos(100);
+        scheduler.submit(flaky);
+        executor.runAll();
+        assertEquals(List.of("execute", "complete"), flaky.calls, "a retry after the deadline is not attempted");
+    }
+
+    @Test
+    void stopFailsTheRequestsWaitingToRetry() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask flaky = task("flaky", LOW);
+        flaky.signals.add(Signal.FAILED);
+        flaky.retryDelay = TimeUnit.SECONDS.toNanos(1);
+        scheduler.submit(flaky);
+        executor.runAll();
+        scheduler.stop();
+        assertEquals(List.of("execute", "reject SHUTTING_DOWN"), flaky.calls);
+        assertEquals(0, timer.pending());
+    }
+
+    @Test
+    void disablingBackgroundFailsLowRequestsWaitingToRetry() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask flaky = task("flaky", LOW);
+        flaky.signals.add(Signal.FAILED);
+        flaky.retryDelay = TimeUnit.SECONDS.toNanos(1);
+        scheduler.submit(flaky);
+        executor.runAll();
+        scheduler.setDisableBackground(true);
+        assertEquals(List.of("execute", "reject BACKGROUND_DISABLED"), flaky.calls);
+    }
+
+    // ---- adaptive concurrency ----
+
+    @Test
+    void anOverloadedServerHasItsLimitHalvedAndSuccessesRaiseItByOne() {
+        LlmQueueScheduler scheduler = scheduler(4);
+        RecordingTask overloaded = task("overloaded", HIGH);
+        overloaded.signals.add(Signal.OVERLOADED);
+        scheduler.submit(overloaded);
+        for (int i = 0; i < 20; i++) {
+            scheduler.submit(task("t" + i, HIGH));
+        }
+        assertEquals(4, scheduler.getActiveRequests());
+        executor.runOne(); // 429: limit 4 -> 2
+        assertEquals(Map.of("server-1", 2), scheduler.getEffectiveLimits());
+        assertEquals(3, scheduler.getActiveRequests(), "calls in flight go on");
+        executor.runOne();
+        assertEquals(2, scheduler.getActiveRequests(), "nothing starts while at or above the new limit");
+        executor.runOne(); // a second success at limit 2: 2 -> 3
+        assertEquals(Map.of("server-1", 3), scheduler.getEffectiveLimits());
+        assertEquals(3, scheduler.getActiveRequests());
+    }
+
+    @Test
+    void anotherServerKeepsItsOwnLimit() {
+        LlmQueueScheduler scheduler = scheduler(2);
+        RecordingTask overloaded = task("a1", HIGH);
+        overloaded.signals.add(Signal.OVERLOADED);
+        scheduler.submit(overloaded);
+        RecordingTask other = task("b1", HIGH);
+        other.target = "server-2";
+        scheduler.submit(other);
+        executor.runAll();
+        assertEquals(1, scheduler.getEffectiveLimits().get("server-1"));
+        assertEquals(2, scheduler.getEffectiveLimits().get("server-2"));
+    }
+
+    @Test
+    void aRequestForAServerWithRoomIsNotHeldBackByAServerAtItsLimit() {
+        LlmQueueScheduler scheduler = scheduler(2);
+        RecordingTask overloaded = task("a0", HIGH);
+        overloaded.signals.add(Signal.OVERLOADED);
+        scheduler.submit(overloaded);
+        executor.runAll(); // server-1 limit 1
+        scheduler.submit(task("a1", HIGH)); // runs: server-1 now at its limit
+        scheduler.submit(task("a2", HIGH)); // waits for server-1
+        RecordingTask b = task("b", LOW);
+        b.target = "server-2";
+        scheduler.submit(b);
+        assertEquals(2, executor.pending(), "b starts though a2, above it, waits for its own server");
+        executor.runAll();
+        assertEquals(List.of("a0", "a1", "b", "a2"), events);
+    }
+
+    // ---- aging, load shedding, cancellation, abandoned callers ----
+
+    @Test
+    void aLowRequestThatWaitedLongerThanLowPriorityMaxWaitGoesBeforeHigh() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setLowPriorityMaxWait(1000);
+        scheduler.submit(task("running", HIGH));
+        scheduler.submit(task("old-low", LOW));
+        timer.advance(1, TimeUnit.SECONDS);
+        scheduler.submit(task("new-high", HIGH));
+        executor.runAll();
+        assertEquals(List.of("running", "old-low", "new-high"), events);
+    }
+
+    @Test
+    void withoutAgingHighAlwaysGoesFirst() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.submit(task("running", HIGH));
+        scheduler.submit(task("old-low", LOW));
+        timer.advance(1, TimeUnit.HOURS);
+        scheduler.submit(task("new-high", HIGH));
+        executor.runAll();
+        assertEquals(List.of("running", "new-high", "old-low"), events);
+    }
+
+    @Test
+    void dropOldestFailsTheBottomOfAFullStackAndAcceptsTheNewRequest() {
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 10, 2, false));
+        scheduler.setWhenFull(LlmQueueWhenFull.dropOldest);
+        scheduler.submit(task("running", HIGH));
+        RecordingTask oldest = task("oldest", LOW);
+        scheduler.submit(oldest);
+        scheduler.submit(task("middle", LOW));
+        scheduler.submit(task("newest", LOW));
+        assertEquals(List.of("reject QUEUE_FULL"), oldest.calls);
+        assertEquals(2, scheduler.getLowPriorityQueueSize());
+        executor.runAll();
+        assertEquals(List.of("running", "newest", "middle"), events);
+    }
+
+    @Test
+    void cancelRemovesAWaitingRequestAndFailsItAsCancelled() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask running = task("running", HIGH);
+        scheduler.submit(running);
+        RecordingTask waiting = task("waiting", LOW);
+        scheduler.submit(waiting);
+        assertTrue(scheduler.cancel("waiting"));
+        assertEquals(List.of("cancel"), waiting.calls);
+        assertFalse(scheduler.cancel("running"), "a call in flight is not cancelled");
+        assertFalse(scheduler.cancel("unknown"));
+        executor.runAll();
+        assertEquals(List.of("running"), events);
+    }
+
+    @Test
+    void aRequestWhoseCallerGaveUpIsSkippedWithoutACall() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.submit(task("running", HIGH));
+        RecordingTask abandoned = task("abandoned", HIGH);
+        scheduler.submit(abandoned);
+        RecordingTask next = task("next", LOW);
+        scheduler.submit(next);
+        abandoned.abandoned = true;
+        executor.runAll();
+        assertEquals(List.of("skip"), abandoned.calls);
+        assertEquals(List.of("running", "next"), events);
     }
 
     private RecordingTask task(String name, LlmQueuePriority priority) {
@@ -295,14 +524,27 @@ class LlmQueueSchedulerTest {
         }
     }
 
-    class RecordingTask implements QueuedTask {
+    class RecordingTask extends QueuedTask {
         final String name;
         final LlmQueuePriority priority;
         final List<String> calls = new ArrayList<>();
+        Object target = "server-1";
+        long deadline;
+        boolean abandoned;
+        /** What each execute() reports, in turn; SUCCESS once they run out. */
+        final Deque<Signal> signals = new ArrayDeque<>();
+        /** The back-off asked for after a failed attempt, or -1. */
+        long retryDelay = -1;
+        private Signal last;
 
         RecordingTask(String name, LlmQueuePriority priority) {
             this.name = name;
             this.priority = priority;
+        }
+
+        @Override
+        public String id() {
+            return name;
         }
 
         @Override
@@ -311,9 +553,31 @@ class LlmQueueSchedulerTest {
         }
 
         @Override
-        public void execute() {
+        public Object target() {
+            return target;
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return deadline;
+        }
+
+        @Override
+        public boolean isAbandoned() {
+            return abandoned;
+        }
+
+        @Override
+        public Signal execute() {
             events.add(name);
             calls.add("execute");
+            last = signals.isEmpty() ? Signal.SUCCESS : signals.removeFirst();
+            return last;
+        }
+
+        @Override
+        public long retryDelayNanos() {
+            return last == Signal.SUCCESS ? -1 : retryDelay;
         }
 
         @Override
@@ -324,6 +588,21 @@ class LlmQueueSchedulerTest {
         @Override
         public void reject(Reason reason, String message) {
             calls.add("reject " + reason);
+        }
+
+        @Override
+        public void expire() {
+            calls.add("expire");
+        }
+
+        @Override
+        public void cancel() {
+            calls.add("cancel");
+        }
+
+        @Override
+        public void skip() {
+            calls.add("skip");
         }
     }
 }

@@ -1,0 +1,130 @@
+package dev.llmqueue.camel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.llmqueue.simulator.Faults;
+import dev.llmqueue.simulator.LlmSimulator;
+import org.apache.camel.AsyncProducer;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.service.ServiceHelper;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * 20,000 requests of mixed priority through 8 slots against a server that injects every fault (429 with Retry-After,
+ * 503 busy, 500, timeouts, dropped connections, malformed JSON), while requests expire and get cancelled and the
+ * limit and the background switch change mid-run. Nothing may be lost, and every failure has a documented type.
+ */
+class SoakTest {
+
+    private static final int REQUESTS = 20_000;
+
+    @Test
+    void everyExchangeCompletesExactlyOnceThroughAFaultStorm() throws Exception {
+        Faults faults = Faults.builder()
+                .rateLimited(0.04, Duration.ofMillis(20))
+                .busy(0.04)
+                .serverError(0.03)
+                .slow(0.002, Duration.ofSeconds(2))
+                .dropConnection(0.02)
+                .malformedJson(0.02)
+                .build();
+        try (LlmSimulator simulator = LlmSimulator.builder().parallelism(8).maxQueue(64).faults(faults).seed(7)
+                .recordCalls(false).build().start()) {
+            CamelContext context = new DefaultCamelContext();
+            LlmQueueComponent component = new LlmQueueComponent(name -> null);
+            component.setMaxConcurrentRequests(8);
+            component.setMaxHighQueueSize(REQUESTS);
+            component.setMaxLowQueueSize(REQUESTS);
+            context.addComponent("llmqueue", component);
+            context.start();
+            Map<String, Integer> outcomes = new TreeMap<>();
+            try {
+                AsyncProducer producer = context.getEndpoint("llmqueue:ollama?model=llama3.2&requestTimeout=300"
+                                                             + "&retryBackoff=5&maxRetryBackoff=50&baseUrl="
+                                                             + simulator.ollamaBaseUrl())
+                        .createAsyncProducer();
+                ServiceHelper.startService(producer);
+
+                List<Exchange> exchanges = new ArrayList<>(REQUESTS);
+                AtomicInteger[] callbacks = new AtomicInteger[REQUESTS];
+                CountDownLatch allDone = new CountDownLatch(REQUESTS);
+                long started = System.nanoTime();
+                for (int i = 0; i < REQUESTS; i++) {
+                    switch (i) {
+                        case 5_000 -> component.setMaxConcurrentRequests(4);
+                        case 10_000 -> component.setDisableBackground(true);
+                        case 12_000 -> component.setDisableBackground(false);
+                        case 15_000 -> component.setMaxConcurrentRequests(8);
+                        default -> {
+                        }
+                    }
+                    Exchange exchange = producer.getEndpoint().createExchange();
+                    exchange.getMessage().setBody("request " + i);
+                    exchange.getMessage().setHeader(LlmQueueConstants.PRIORITY, i % 3 == 0 ? "HIGH" : "LOW");
+                    if (i % 20 == 0) {
+                        exchange.getMessage().setHeader(LlmQueueConstants.DEADLINE, System.currentTimeMillis() + 30);
+                    }
+                    AtomicInteger count = callbacks[i] = new AtomicInteger();
+                    exchanges.add(exchange);
+                    producer.process(exchange, doneSync -> {
+                        count.incrementAndGet();
+                        allDone.countDown();
+                    });
+                    if (i % 97 == 0) {
+                        component.cancel(exchange.getMessage().getHeader(LlmQueueConstants.REQUEST_ID, String.class));
+                    }
+                }
+                assertTrue(allDone.await(60, TimeUnit.SECONDS), "every exchange must complete; still waiting: "
+                                                                 + allDone.getCount());
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+                for (int i = 0; i < REQUESTS; i++) {
+                    assertEquals(1, callbacks[i].get(), "callbacks of exchange " + i);
+                    outcomes.merge(outcome(exchanges.get(i)), 1, Integer::sum);
+                }
+                System.out.printf("soak: %d requests in %d ms: %s; simulator %s%n", REQUESTS, millis, outcomes,
+                        simulator.stats());
+                assertEquals(REQUESTS, outcomes.values().stream().mapToInt(Integer::intValue).sum());
+                assertTrue(outcomes.getOrDefault("succeeded", 0) > REQUESTS / 2, outcomes.toString());
+                assertEquals(0, component.getHighPriorityQueueSize() + component.getLowPriorityQueueSize());
+                assertEquals(0, component.getActiveRequests());
+                assertEquals(0, component.getScheduler().getRetryingCount());
+            } finally {
+                context.stop();
+            }
+        }
+        List<String> leaked = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && (t.getName().contains("Camel") || t.getName().contains("LlmQueue")))
+                .map(Thread::getName).toList();
+        assertEquals(List.of(), leaked, "threads left by the component after the context stopped");
+    }
+
+    private static String outcome(Exchange exchange) {
+        Exception e = exchange.getException();
+        if (e == null) {
+            return "succeeded";
+        } else if (e instanceof LlmProviderException) {
+            return "failed";
+        } else if (e instanceof LlmQueueRejectedException) {
+            return "rejected";
+        } else if (e instanceof LlmQueueTimeoutException) {
+            return "expired";
+        } else if (e instanceof LlmQueueCancelledException) {
+            return "cancelled";
+        }
+        return fail("an undocumented exception type: " + e);
+    }
+}
