@@ -1,27 +1,41 @@
 package dev.llmqueue.camel;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
 import dev.llmqueue.camel.provider.LlmProvider;
 import dev.llmqueue.camel.queue.LlmQueueScheduler;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.ExecutorServiceManager;
+import org.apache.camel.api.management.ManagedAttribute;
+import org.apache.camel.api.management.ManagedOperation;
+import org.apache.camel.api.management.ManagedResource;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
 import org.apache.camel.support.LifecycleStrategySupport;
+import org.apache.camel.util.URISupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The llmqueue component. It owns the queue that every one of its endpoints shares: the HIGH and LOW stacks, the
  * slots, the call threads and the completion threads. Two backends with separate limits are two component instances.
  */
 @Component("llmqueue")
+@ManagedResource(description = "LLM queue: priority stacks and slots in front of LLM servers")
 public class LlmQueueComponent extends DefaultComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LlmQueueComponent.class);
 
     static final String ENV_MAX_CONCURRENT = "LLM_MAX_CONCURRENT_REQUESTS";
     static final String ENV_ASYNC_QUEUE = "USE_ASYNC_LLM_QUEUE";
@@ -86,6 +100,10 @@ public class LlmQueueComponent extends DefaultComponent {
     private int maxResponseSize = 16 * 1024 * 1024;
 
     private final Function<String, String> environment;
+    private final LlmQueueStatistics statistics = new LlmQueueStatistics();
+    private final List<LlmQueueListener> listeners = new CopyOnWriteArrayList<>(
+            List.of(statistics, new LlmQueueLogger()));
+    private final LlmQueueListener events = new Listeners();
     private volatile LlmQueueScheduler scheduler;
     private ExecutorService callExecutor;
     private ScheduledExecutorService timer;
@@ -193,18 +211,163 @@ public class LlmQueueComponent extends DefaultComponent {
     }
 
     /** HIGH priority requests waiting on their stack. */
+    @ManagedAttribute(description = "HIGH priority requests waiting on their stack")
     public int getHighPriorityQueueSize() {
         return scheduler == null ? 0 : scheduler.getHighPriorityQueueSize();
     }
 
     /** LOW priority requests waiting on their stack. */
+    @ManagedAttribute(description = "LOW priority requests waiting on their stack")
     public int getLowPriorityQueueSize() {
         return scheduler == null ? 0 : scheduler.getLowPriorityQueueSize();
     }
 
     /** LLM calls in flight: requests holding a slot. */
+    @ManagedAttribute(description = "LLM calls in flight (requests holding a slot)")
     public int getActiveRequests() {
         return scheduler == null ? 0 : scheduler.getActiveRequests();
+    }
+
+    /** Requests between two attempts: they hold no slot and sit on no stack. */
+    @ManagedAttribute(description = "Requests waiting out a retry back-off (they hold no slot)")
+    public int getRetryingRequests() {
+        return scheduler == null ? 0 : scheduler.getRetryingCount();
+    }
+
+    @ManagedAttribute(description = "Replies delivered")
+    public long getCompletedCount() {
+        return statistics.getCompleted();
+    }
+
+    @ManagedAttribute(description = "Requests whose last call ended in an error")
+    public long getFailedCount() {
+        return statistics.getFailed();
+    }
+
+    @ManagedAttribute(description = "Requests refused before any call: full stack, background disabled, shutting down")
+    public long getRejectedCount() {
+        return statistics.getRejected();
+    }
+
+    @ManagedAttribute(description = "Requests whose deadline passed while they waited")
+    public long getExpiredCount() {
+        return statistics.getExpired();
+    }
+
+    @ManagedAttribute(description = "Requests cancelled while they waited")
+    public long getCancelledCount() {
+        return statistics.getCancelled();
+    }
+
+    @ManagedAttribute(description = "Each server's effective concurrency limit (adaptive concurrency)")
+    public String getEffectiveLimits() {
+        return scheduler == null ? "{}" : scheduler.getEffectiveLimits().toString();
+    }
+
+    @ManagedOperation(description = "Resets the counters and the recent wait and call times")
+    public void resetStatistics() {
+        statistics.reset();
+    }
+
+    /**
+     * The waiting requests: HIGH then LOW, newest first, then those waiting out a retry back-off. One line each:
+     * request id, priority, endpoint (credentials masked), model and age in ms.
+     */
+    @ManagedOperation(description = "The waiting requests: requestId, priority, endpoint, model, ageMs")
+    public List<String> listQueued() {
+        List<String> lines = new ArrayList<>();
+        for (QueuedRequest request : queuedRequests()) {
+            lines.add("requestId=" + request.requestId() + " priority=" + request.priority() + " endpoint="
+                      + request.endpoint() + " model=" + request.model() + " ageMs=" + request.ageMillis());
+        }
+        return lines;
+    }
+
+    /** A waiting request, as operators see it. */
+    public record QueuedRequest(String requestId, LlmQueuePriority priority, String endpoint, String model, String url,
+                                long ageMillis) {
+    }
+
+    /** The waiting requests: HIGH then LOW, newest first, then those waiting out a retry back-off. */
+    public List<QueuedRequest> queuedRequests() {
+        List<QueuedRequest> queued = new ArrayList<>();
+        if (scheduler != null) {
+            long now = System.nanoTime();
+            scheduler.forEachWaiting(task -> {
+                LlmQueueRequest request = (LlmQueueRequest) task;
+                LlmQueueListener.RequestInfo info = request.info();
+                queued.add(new QueuedRequest(info.requestId(), info.priority(),
+                        URISupport.sanitizeUri(request.endpoint().getEndpointUri()), info.model(), info.url(),
+                        TimeUnit.NANOSECONDS.toMillis(now - request.queuedNanos())));
+            });
+        }
+        return queued;
+    }
+
+    /** The counters and recent times of this component. */
+    public LlmQueueStatistics getStatistics() {
+        return statistics;
+    }
+
+    /** Adds a listener that follows every request of this component (metrics, audit...). */
+    public void addListener(LlmQueueListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(LlmQueueListener listener) {
+        listeners.remove(listener);
+    }
+
+    /** Every listener, each shielded from the others' failures. */
+    LlmQueueListener events() {
+        return events;
+    }
+
+    private final class Listeners implements LlmQueueListener {
+        @Override
+        public void onQueued(RequestInfo request) {
+            for (LlmQueueListener listener : listeners) {
+                try {
+                    listener.onQueued(request);
+                } catch (RuntimeException e) {
+                    LOG.debug("llmqueue listener {} failed", listener, e);
+                }
+            }
+        }
+
+        @Override
+        public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
+            for (LlmQueueListener listener : listeners) {
+                try {
+                    listener.onCallStarted(request, attempt, waitNanos);
+                } catch (RuntimeException e) {
+                    LOG.debug("llmqueue listener {} failed", listener, e);
+                }
+            }
+        }
+
+        @Override
+        public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure,
+                                Integer promptTokens, Integer completionTokens) {
+            for (LlmQueueListener listener : listeners) {
+                try {
+                    listener.onCallEnded(request, attempt, callNanos, failure, promptTokens, completionTokens);
+                } catch (RuntimeException e) {
+                    LOG.debug("llmqueue listener {} failed", listener, e);
+                }
+            }
+        }
+
+        @Override
+        public void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
+            for (LlmQueueListener listener : listeners) {
+                try {
+                    listener.onEnded(request, outcome, reason);
+                } catch (RuntimeException e) {
+                    LOG.debug("llmqueue listener {} failed", listener, e);
+                }
+            }
+        }
     }
 
     /**
@@ -213,6 +376,7 @@ public class LlmQueueComponent extends DefaultComponent {
      *
      * @return whether a waiting request had that id (false for unknown, running or finished requests)
      */
+    @ManagedOperation(description = "Cancels a waiting request by its id; returns whether one was waiting")
     public boolean cancel(String requestId) {
         return scheduler != null && scheduler.cancel(requestId);
     }
@@ -253,6 +417,7 @@ public class LlmQueueComponent extends DefaultComponent {
         };
     }
 
+    @ManagedAttribute(description = "How many LLM calls may be in flight at once")
     public int getMaxConcurrentRequests() {
         return maxConcurrentRequests;
     }
@@ -261,6 +426,7 @@ public class LlmQueueComponent extends DefaultComponent {
      * How many LLM calls may be in flight at once, across all endpoints of this component. May be changed while
      * running: raising it starts waiting requests at once.
      */
+    @ManagedAttribute(description = "How many LLM calls may be in flight at once")
     public void setMaxConcurrentRequests(int maxConcurrentRequests) {
         if (scheduler != null) {
             scheduler.setMaxConcurrentRequests(maxConcurrentRequests);
@@ -279,6 +445,7 @@ public class LlmQueueComponent extends DefaultComponent {
         this.asyncQueue = asyncQueue;
     }
 
+    @ManagedAttribute(description = "Whether LOW priority (background) requests are rejected")
     public boolean isDisableBackground() {
         return disableBackground;
     }
@@ -287,6 +454,7 @@ public class LlmQueueComponent extends DefaultComponent {
      * Rejects LOW priority requests. May be changed while running: turning it on fails the LOW requests already
      * waiting.
      */
+    @ManagedAttribute(description = "Whether LOW priority (background) requests are rejected")
     public void setDisableBackground(boolean disableBackground) {
         this.disableBackground = disableBackground;
         if (scheduler != null) {

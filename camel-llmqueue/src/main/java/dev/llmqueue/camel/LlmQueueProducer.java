@@ -38,9 +38,12 @@ public class LlmQueueProducer extends DefaultAsyncProducer {
             return true;
         }
         LlmQueueScheduler scheduler = component.getScheduler();
+        LlmQueueListener events = component.events();
+        events.onQueued(request.info());
         try {
             scheduler.submit(request);
         } catch (QueueRejection rejection) {
+            events.onEnded(request.info(), LlmQueueListener.Outcome.REJECTED, rejection.getReason());
             exchange.setException(new LlmQueueRejectedException(rejection.getReason(), rejection.getMessage(), exchange));
             callback.done(true);
             return true;

@@ -1,23 +1,29 @@
 package dev.llmqueue.camel;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.llmqueue.camel.LlmQueueListener.Outcome;
 import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
 import dev.llmqueue.camel.provider.LlmReply;
 import dev.llmqueue.camel.queue.QueuedTask;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One exchange waiting for, or making, its LLM call. The scheduler ends it exactly once (complete, reject, expire,
  * cancel or skip); a second ending would be a bug and throws rather than release the exchange twice.
  */
 final class LlmQueueRequest extends QueuedTask {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LlmQueueRequest.class);
 
     private final String id;
     private final LlmQueuePriority priority;
@@ -31,11 +37,14 @@ final class LlmQueueRequest extends QueuedTask {
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicBoolean finished = new AtomicBoolean();
     private final long queuedNanos = System.nanoTime();
+    private final LlmQueueListener.RequestInfo info;
+    private final LlmQueueListener events;
 
     // written by execute() on call threads; each attempt is published to the next by the scheduler's lock, and the
     // last to complete() by the completion hand-off
     private int attempts;
     private long firstStartNanos;
+    private long lastEndNanos;
     private long callNanos;
     private LlmReply reply;
     private Exception failure;
@@ -50,6 +59,10 @@ final class LlmQueueRequest extends QueuedTask {
         this.embedBatch = embedBatch;
         this.deadlineNanos = deadlineNanos;
         this.callback = callback;
+        this.info = new LlmQueueListener.RequestInfo(id, priority, endpoint.getProvider(),
+                exchange.getMessage().getHeader(LlmQueueConstants.MODEL, endpoint.getModel(), String.class),
+                endpoint.getUrl());
+        this.events = endpoint.getComponent().events();
     }
 
     @Override
@@ -84,10 +97,17 @@ final class LlmQueueRequest extends QueuedTask {
         if (attempts++ == 0) {
             firstStartNanos = started;
         }
+        events.onCallStarted(info, attempts, started - (attempts == 1 ? queuedNanos : lastEndNanos));
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("request {} sends {}", id, new String(payload, StandardCharsets.UTF_8));
+        }
         reply = null;
         failure = null;
         try {
             reply = endpoint.call(this);
+            if (LOG.isTraceEnabled()) {
+                LOG.trace("request {} got {}", id, reply.body());
+            }
             return Signal.SUCCESS;
         } catch (LlmProviderException e) {
             failure = e;
@@ -101,7 +121,10 @@ final class LlmQueueRequest extends QueuedTask {
                     endpoint.getProvider(), endpoint.getUrl(), null, false, -1, t);
             return Signal.FAILED;
         } finally {
-            callNanos = System.nanoTime() - started;
+            lastEndNanos = System.nanoTime();
+            callNanos = lastEndNanos - started;
+            events.onCallEnded(info, attempts, callNanos, failure, reply != null ? reply.promptTokens() : null,
+                    reply != null ? reply.completionTokens() : null);
         }
     }
 
@@ -116,18 +139,18 @@ final class LlmQueueRequest extends QueuedTask {
 
     @Override
     public void complete() {
-        deliver(this::applyOutcome);
+        deliver(failure == null ? Outcome.COMPLETED : Outcome.FAILED, null, this::applyOutcome);
     }
 
     @Override
     public void reject(Reason reason, String message) {
-        deliver(() -> fail(new LlmQueueRejectedException(reason, message, exchange)));
+        deliver(Outcome.REJECTED, reason, () -> fail(new LlmQueueRejectedException(reason, message, exchange)));
     }
 
     @Override
     public void expire() {
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - queuedNanos);
-        deliver(() -> fail(new LlmQueueTimeoutException(exchange, waited,
+        deliver(Outcome.EXPIRED, null, () -> fail(new LlmQueueTimeoutException(exchange, waited,
                 "the request's deadline passed after " + waited + " ms waiting (maxQueueTime or header "
                                                                   + LlmQueueConstants.DEADLINE + "); no call was made"
                                                                   + (attempts > 0 ? " after attempt " + attempts : ""))));
@@ -135,14 +158,14 @@ final class LlmQueueRequest extends QueuedTask {
 
     @Override
     public void cancel() {
-        deliver(() -> fail(new LlmQueueCancelledException("llmqueue request " + id + " was cancelled while waiting",
+        deliver(Outcome.CANCELLED, null, () -> fail(new LlmQueueCancelledException("llmqueue request " + id + " was cancelled while waiting",
                 exchange)));
     }
 
     @Override
     public void skip() {
         // the caller already gave up: the exchange keeps the state it was given up in
-        deliver(() -> exchange.getMessage().setHeader(LlmQueueConstants.ATTEMPTS, attempts));
+        deliver(Outcome.SKIPPED, null, () -> exchange.getMessage().setHeader(LlmQueueConstants.ATTEMPTS, attempts));
     }
 
     private void fail(Exception e) {
@@ -172,10 +195,12 @@ final class LlmQueueRequest extends QueuedTask {
         }
     }
 
-    private void deliver(Runnable outcome) {
+    private void deliver(Outcome kind, Reason reason, Runnable outcome) {
         if (!finished.compareAndSet(false, true)) {
             throw new IllegalStateException("llmqueue request " + id + " completed twice");
         }
+        // counted before the route resumes, so that what the route reads of the statistics includes it
+        events.onEnded(info, kind, reason);
         Runnable resume = () -> {
             try {
                 outcome.run();
@@ -224,6 +249,18 @@ final class LlmQueueRequest extends QueuedTask {
 
     Exchange exchange() {
         return exchange;
+    }
+
+    LlmQueueListener.RequestInfo info() {
+        return info;
+    }
+
+    LlmQueueEndpoint endpoint() {
+        return endpoint;
+    }
+
+    long queuedNanos() {
+        return queuedNanos;
     }
 
     byte[] payload() {

@@ -1,0 +1,49 @@
+package dev.llmqueue.camel;
+
+import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
+
+/**
+ * Follows requests through the queue: for statistics, metrics, health and logging. Called on the thread where the
+ * step happens (the caller's, a call thread, the timer's); must be quick and must not throw.
+ */
+public interface LlmQueueListener {
+
+    /** How a request ended. */
+    enum Outcome {
+        /** The reply was delivered. */
+        COMPLETED,
+        /** The last call failed: {@link LlmProviderException} or another error. */
+        FAILED,
+        /** Refused before any call, or drained while waiting: {@link LlmQueueRejectedException}. */
+        REJECTED,
+        /** Its deadline passed while it waited: {@link LlmQueueTimeoutException}. */
+        EXPIRED,
+        /** Cancelled by an operator: {@link LlmQueueCancelledException}. */
+        CANCELLED,
+        /** Its caller gave up before its turn: no call made, exchange left as it was. */
+        SKIPPED
+    }
+
+    /** What a listener may know of a request: never its prompt, never a key. */
+    record RequestInfo(String requestId, LlmQueuePriority priority, String provider, String model, String url) {
+    }
+
+    /** The request was accepted onto its stack (it may be refused right after: see {@link #onEnded}). */
+    default void onQueued(RequestInfo request) {
+    }
+
+    /** A call starts; {@code waitNanos} is the time since the request was queued, or since its last attempt ended. */
+    default void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
+    }
+
+    /**
+     * A call ended; {@code failure} is null on success. Token counts are null when the provider did not report them.
+     */
+    default void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure, Integer promptTokens,
+                             Integer completionTokens) {
+    }
+
+    /** The request ended; {@code reason} is set for {@link Outcome#REJECTED}. Called exactly once per request. */
+    default void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
+    }
+}
