@@ -99,6 +99,12 @@ class SoakTest {
                         simulator.stats());
                 assertEquals(REQUESTS, outcomes.values().stream().mapToInt(Integer::intValue).sum());
                 assertTrue(outcomes.getOrDefault("succeeded", 0) > REQUESTS / 2, outcomes.toString());
+                LlmQueueStatistics statistics = component.getStatistics();
+                assertEquals(outcomes.getOrDefault("succeeded", 0), (int) statistics.getCompleted());
+                assertEquals(outcomes.getOrDefault("failed", 0), (int) statistics.getFailed());
+                assertEquals(outcomes.getOrDefault("rejected", 0), (int) statistics.getRejected());
+                assertEquals(outcomes.getOrDefault("expired", 0), (int) statistics.getExpired());
+                assertEquals(outcomes.getOrDefault("cancelled", 0), (int) statistics.getCancelled());
                 assertEquals(0, component.getHighPriorityQueueSize() + component.getLowPriorityQueueSize());
                 assertEquals(0, component.getActiveRequests());
                 assertEquals(0, component.getScheduler().getRetryingCount());

@@ -101,6 +101,7 @@ public final class LlmQueueScheduler {
      */
     public void submit(QueuedTask task) {
         QueuedTask dropped = null;
+        boolean expiredOnArrival = false;
         lock.lock();
         try {
             if (callExecutor == null) {
@@ -134,12 +135,13 @@ public final class LlmQueueScheduler {
             if (deadline != 0) {
                 long remaining = deadline - clock.getAsLong();
                 if (remaining <= 0) {
+                    expiredOnArrival = true;
                     task.state = State.ENDED;
                 } else {
                     task.deadlineTimer = timer.schedule(() -> expire(task), remaining, TimeUnit.NANOSECONDS);
                 }
             }
-            if (task.state != State.ENDED) {
+            if (!expiredOnArrival) {
                 targets.computeIfAbsent(task.target(), t -> new Target());
                 push(task, stack);
             }
@@ -150,8 +152,9 @@ public final class LlmQueueScheduler {
             dropped.reject(Reason.QUEUE_FULL, "dropped as the oldest request of the full " + dropped.priority()
                                               + " priority stack to make room for a newer one (whenFull=dropOldest)");
         }
-        if (task.state == State.ENDED) {
-            // its deadline had passed before it arrived
+        if (expiredOnArrival) {
+            // its deadline had passed before it arrived (task.state may not be read here: once pushed, the task
+            // belongs to whichever thread dispatches it)
             task.expire();
             return;
         }
