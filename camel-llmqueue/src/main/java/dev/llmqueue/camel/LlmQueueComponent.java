@@ -1,9 +1,12 @@
 package dev.llmqueue.camel;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,10 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
+import dev.llmqueue.camel.micrometer.LlmQueueMeters;
 import dev.llmqueue.camel.provider.LlmProvider;
 import dev.llmqueue.camel.queue.LlmQueueScheduler;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
+import org.apache.camel.health.HealthCheckHelper;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.api.management.ManagedAttribute;
 import org.apache.camel.api.management.ManagedOperation;
@@ -43,6 +49,8 @@ public class LlmQueueComponent extends DefaultComponent {
     static final String ENV_MAX_HIGH_QUEUE = "LLM_MAX_HIGH_PRIORITY_QUEUE";
     static final String ENV_MAX_LOW_QUEUE = "LLM_MAX_LOW_PRIORITY_QUEUE";
     static final String ENV_OPENAI_API_KEY = "OPENAI_API_KEY";
+    /** Looked up only when present on the classpath: Micrometer is an optional dependency. */
+    private static final String METER_REGISTRY = "io.micrometer.core.instrument.MeterRegistry";
 
     @Metadata(defaultValue = "2",
               description = "How many LLM calls may be in flight at once, across all endpoints of this component."
@@ -101,13 +109,18 @@ public class LlmQueueComponent extends DefaultComponent {
 
     private final Function<String, String> environment;
     private final LlmQueueStatistics statistics = new LlmQueueStatistics();
+    /** Requests that have started at least one call, by id, until they end: what {@link #inFlightRequests()} shows. */
+    private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final List<LlmQueueListener> listeners = new CopyOnWriteArrayList<>(
-            List.of(statistics, new LlmQueueLogger()));
+            List.of(statistics, new LlmQueueLogger(), new CallTracker()));
     private final LlmQueueListener events = new Listeners();
     private volatile LlmQueueScheduler scheduler;
     private ExecutorService callExecutor;
     private ScheduledExecutorService timer;
     private volatile ExecutorService completionExecutor;
+    private LlmQueueHealthCheck healthCheck;
+    /** Set while a MeterRegistry is bound to this component; the class is loaded only then. */
+    private LlmQueueMeters meters;
 
     public LlmQueueComponent() {
         this(System::getenv);
@@ -172,6 +185,21 @@ public class LlmQueueComponent extends DefaultComponent {
             public void onContextStopping(CamelContext context) {
                 scheduler.stop();
             }
+
+            @Override
+            public void onComponentAdd(String name, org.apache.camel.Component component) {
+                // a context that is already started starts a component before it knows the component's name
+                if (component == LlmQueueComponent.this && isStarted()) {
+                    registerHealthCheck(name);
+                }
+            }
+
+            @Override
+            public void onComponentRemove(String name, org.apache.camel.Component component) {
+                if (component == LlmQueueComponent.this) {
+                    unregisterHealthCheck();
+                }
+            }
         });
     }
 
@@ -183,12 +211,75 @@ public class LlmQueueComponent extends DefaultComponent {
         completionExecutor = executors.newCachedThreadPool(this, "LlmQueueCompletion");
         timer = executors.newSingleThreadScheduledExecutor(this, "LlmQueueTimer");
         scheduler.start(callExecutor, timer);
+        String name = componentName();
+        if (name != null) {
+            registerHealthCheck(name);
+        }
+        Object meterRegistry = findMeterRegistry();
+        if (meterRegistry != null) {
+            meters = LlmQueueMeters.bind(this, meterRegistry);
+            addListener(meters);
+        }
+    }
+
+    /**
+     * The MeterRegistry to publish to, or null: the one named {@code metricsRegistry} (camel-micrometer's), else the only
+     * one, else the composite among several (Spring Boot's). Loads no Micrometer class unless Micrometer is on the
+     * classpath.
+     */
+    private Object findMeterRegistry() {
+        ClassLoader loader = LlmQueueComponent.class.getClassLoader();
+        if (loader == null || loader.getResource(METER_REGISTRY.replace('.', '/') + ".class") == null) {
+            return null;
+        }
+        Class<?> type = getCamelContext().getClassResolver().resolveClass(METER_REGISTRY, loader);
+        if (type == null) {
+            return null;
+        }
+        Object named = getCamelContext().getRegistry().lookupByNameAndType("metricsRegistry", type);
+        if (named != null) {
+            return named;
+        }
+        Set<?> found = getCamelContext().getRegistry().findByType(type);
+        if (found.size() <= 1) {
+            return found.isEmpty() ? null : found.iterator().next();
+        }
+        Class<?> composite = getCamelContext().getClassResolver()
+                .resolveClass("io.micrometer.core.instrument.composite.CompositeMeterRegistry", loader);
+        return found.stream().filter(r -> composite != null && composite.isInstance(r)).findFirst().orElse(null);
+    }
+
+    /** The name this component is registered under, or null while it is not yet. */
+    private String componentName() {
+        for (String name : getCamelContext().getComponentNames()) {
+            if (getCamelContext().hasComponent(name) == this) {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Registers the health check once, with the id {@code llmqueue} for the component named llmqueue, the name itself
+     * for other names that start with llmqueue (llmqueue-openai), else {@code llmqueue-<name>}.
+     */
+    private synchronized void registerHealthCheck(String name) {
+        HealthCheckRegistry health = HealthCheckHelper.getHealthCheckRegistry(getCamelContext());
+        if (health != null && healthCheck == null) {
+            healthCheck = new LlmQueueHealthCheck(this, name.startsWith("llmqueue") ? name : "llmqueue-" + name);
+            health.register(healthCheck);
+        }
     }
 
     @Override
     protected void doStop() throws Exception {
         // producers may outlive their routes (ProducerTemplate): the component, not the producer, fails what waits
         scheduler.stop();
+        if (meters != null) {
+            removeListener(meters);
+            meters.close();
+            meters = null;
+        }
         ExecutorServiceManager executors = getCamelContext().getExecutorServiceManager();
         if (callExecutor != null) {
             // calls in flight may finish; their exchanges complete inline once the completion pool is gone
@@ -204,6 +295,23 @@ public class LlmQueueComponent extends DefaultComponent {
             timer = null;
         }
         super.doStop();
+    }
+
+    @Override
+    protected void doShutdown() throws Exception {
+        // registered until shutdown, not stop: a stopped component reports DOWN rather than vanish from the checks
+        unregisterHealthCheck();
+        super.doShutdown();
+    }
+
+    private synchronized void unregisterHealthCheck() {
+        if (healthCheck != null) {
+            HealthCheckRegistry health = HealthCheckHelper.getHealthCheckRegistry(getCamelContext());
+            if (health != null) {
+                health.unregister(healthCheck);
+            }
+            healthCheck = null;
+        }
     }
 
     LlmQueueScheduler getScheduler() {
@@ -302,6 +410,66 @@ public class LlmQueueComponent extends DefaultComponent {
             });
         }
         return queued;
+    }
+
+    /**
+     * The calls in flight, longest running first. One line each: request id, priority, model, url, attempt, age in ms
+     * (since queued) and call time so far in ms.
+     */
+    @ManagedOperation(description = "The calls in flight: requestId, priority, model, url, attempt, ageMs, callMs")
+    public List<String> listInFlight() {
+        List<String> lines = new ArrayList<>();
+        for (InFlightRequest request : inFlightRequests()) {
+            lines.add("requestId=" + request.requestId() + " priority=" + request.priority() + " model="
+                      + request.model() + " url=" + request.url() + " attempt=" + request.attempt() + " ageMs="
+                      + request.ageMillis() + " callMs=" + request.callMillis());
+        }
+        return lines;
+    }
+
+    /** A request whose call is in flight, as operators see it. */
+    public record InFlightRequest(String requestId, LlmQueuePriority priority, String provider, String model, String url,
+                                  int attempt, long ageMillis, long callMillis) {
+    }
+
+    /** The calls in flight, longest running first. */
+    public List<InFlightRequest> inFlightRequests() {
+        long now = System.nanoTime();
+        return calls.values().stream()
+                .filter(Call::calling)
+                .sorted(Comparator.comparingLong(call -> call.startedNanos() - now))
+                .map(call -> new InFlightRequest(call.info().requestId(), call.info().priority(),
+                        call.info().provider(), call.info().model(), call.info().url(), call.attempt(),
+                        TimeUnit.NANOSECONDS.toMillis(now - call.queuedNanos()),
+                        TimeUnit.NANOSECONDS.toMillis(now - call.startedNanos())))
+                .toList();
+    }
+
+    /** A request that has started a call; {@code calling} is false between two attempts. */
+    private record Call(LlmQueueListener.RequestInfo info, int attempt, long queuedNanos, long startedNanos,
+                        boolean calling) {
+    }
+
+    /** Follows calls for {@link #inFlightRequests()}: the scheduler stays untouched. */
+    private final class CallTracker implements LlmQueueListener {
+        @Override
+        public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
+            long now = System.nanoTime();
+            calls.compute(request.requestId(), (id, previous) -> new Call(request, attempt,
+                    previous != null ? previous.queuedNanos() : now - waitNanos, now, true));
+        }
+
+        @Override
+        public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure,
+                                Integer promptTokens, Integer completionTokens) {
+            calls.computeIfPresent(request.requestId(),
+                    (id, call) -> new Call(call.info(), call.attempt(), call.queuedNanos(), call.startedNanos(), false));
+        }
+
+        @Override
+        public void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
+            calls.remove(request.requestId());
+        }
     }
 
     /** The counters and recent times of this component. */

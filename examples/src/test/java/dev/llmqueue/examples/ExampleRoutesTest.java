@@ -53,6 +53,9 @@ class ExampleRoutesTest {
         overrides.setProperty("embeddings.uri", "mock:embeddings");
         overrides.setProperty("chat.period", "50");
         overrides.setProperty("inbox.dir", inbox.toString());
+        // application.properties starts an HTTP server on 8080: any free port here
+        overrides.setProperty("camel.server.port", "0");
+        overrides.setProperty("camel.management.port", "0");
         main = QuickRun.newMain(List.of(routeFile), overrides);
         main.start();
         return main.getCamelContext();
