@@ -75,8 +75,8 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     @UriParam(label = "advanced", defaultValue = "5m", javaType = "java.time.Duration",
               description = "How long the LLM server may stay silent during the HTTP call (the response timeout: a"
                             + " non-streamed reply arrives all at once, so this bounds the wait for it). The connection"
-                            + " must be made within 30 seconds or this time, whichever is shorter. Waiting on the stack"
-                            + " has no timeout.")
+                            + " must be made within 30 seconds or this time, whichever is shorter. The wait for a slot is"
+                            + " bounded by maxQueueTime instead.")
     private long requestTimeout = 5 * 60 * 1000L;
     @UriParam(label = "advanced", defaultValue = "2",
               description = "How many times a call is tried again after a failure that may pass: no response, a timeout,"

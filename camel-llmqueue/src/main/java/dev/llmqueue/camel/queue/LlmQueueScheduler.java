@@ -123,25 +123,24 @@ public final class LlmQueueScheduler {
                 limit = maxHighQueueSize;
                 option = "maxHighQueueSize";
             }
-            if (stack.size() >= limit) {
-                if (whenFull == LlmQueueWhenFull.rejectNew) {
-                    throw new QueueRejection(Reason.QUEUE_FULL, "the " + task.priority() + " priority stack is full: "
-                                                                + limit + " requests waiting (" + option + "=" + limit + ")");
-                }
-                dropped = stack.tail();
-                end(dropped);
-            }
             long deadline = task.deadlineNanos();
-            if (deadline != 0) {
-                long remaining = deadline - clock.getAsLong();
-                if (remaining <= 0) {
-                    expiredOnArrival = true;
-                    task.state = State.ENDED;
-                } else {
+            long remaining = deadline - clock.getAsLong();
+            expiredOnArrival = deadline != 0 && remaining <= 0;
+            if (expiredOnArrival) {
+                task.state = State.ENDED;
+            } else {
+                if (stack.size() >= limit) {
+                    if (whenFull == LlmQueueWhenFull.rejectNew) {
+                        throw new QueueRejection(Reason.QUEUE_FULL, "the " + task.priority() + " priority stack is full: "
+                                                                    + limit + " requests waiting (" + option + "=" + limit
+                                                                    + ")");
+                    }
+                    dropped = stack.tail();
+                    end(dropped);
+                }
+                if (deadline != 0) {
                     task.deadlineTimer = timer.schedule(() -> expire(task), remaining, TimeUnit.NANOSECONDS);
                 }
-            }
-            if (!expiredOnArrival) {
                 targets.computeIfAbsent(task.target(), t -> new Target());
                 push(task, stack);
             }

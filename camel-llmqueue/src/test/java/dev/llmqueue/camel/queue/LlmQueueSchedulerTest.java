@@ -464,6 +464,21 @@ class LlmQueueSchedulerTest {
     }
 
     @Test
+    void aRequestArrivingPastItsDeadlineCostsNoWaitingRequestItsPlace() {
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 10, 1, false));
+        scheduler.setWhenFull(LlmQueueWhenFull.dropOldest);
+        scheduler.submit(task("running", HIGH));
+        RecordingTask waiting = task("waiting", LOW);
+        scheduler.submit(waiting);
+        RecordingTask late = task("late", LOW);
+        late.deadline = timer.now() - 1;
+        scheduler.submit(late);
+        assertEquals(List.of("expire"), late.calls);
+        assertEquals(List.of(), waiting.calls, "not dropped for a request that was never going to wait");
+        assertEquals(1, scheduler.getLowPriorityQueueSize());
+    }
+
+    @Test
     void cancelRemovesAWaitingRequestAndFailsItAsCancelled() {
         LlmQueueScheduler scheduler = scheduler(1);
         RecordingTask running = task("running", HIGH);
