@@ -1,0 +1,91 @@
+package dev.llmqueue.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs every measurement of the suite with tiny sizes (no timed assertions: only that each produced sane numbers,
+ * rows and files). The real run is the README's "Run the benchmarks" command, never part of {@code mvn verify}.
+ */
+class BenchmarkSuiteSmokeTest {
+
+    @TempDir
+    Path out;
+
+    @Test
+    void everyMeasurementRunsAndTheReportAndPlotsAreWritten() throws Exception {
+        BenchmarkSuite suite = new BenchmarkSuite(Sizes.SMOKE, out, Set.of());
+        Path report = suite.run();
+        Results r = suite.results();
+
+        // 1 and 5: latencies and hand-offs for all three contenders, at both loads
+        for (Contender c : Contender.values()) {
+            assertEquals(Sizes.SMOKE.serialPerRound(), r.serial.get(c).size(), c + " serial samples");
+            assertEquals(Sizes.SMOKE.ratePerRound(), r.rate.get(c).size(), c + " rate samples");
+            assertTrue(r.serial.get(c).p50() > 0 && r.serial.get(c).p99() >= r.serial.get(c).p50(), c + " percentiles");
+            assertTrue(r.serialHandoff.get(c).size() > 0, c + " hand-off stamped from the HTTP reply");
+            assertTrue(r.serialHandoff.get(c).p50() > 0, c + " hand-off positive");
+        }
+        assertEquals(0, r.overheadFailures);
+        // 2: a positive throughput per contender and level
+        for (Contender c : Contender.values()) {
+            for (int i = 0; i < r.levels.length; i++) {
+                assertTrue(r.throughputMedian(c, i) > 0, c + " throughput at " + r.levels[i]);
+            }
+        }
+        // 3: llmqueue served HIGH requests; fifo's were stuck behind the LOW backlog
+        PriorityFlood.Result q = r.flood.get(Contender.llmqueue);
+        PriorityFlood.Result f = r.flood.get(Contender.fifo);
+        assertFalse(q.high().isEmpty());
+        assertTrue(q.highWait().size() > 0, "llmqueue HIGH requests reached the server");
+        assertTrue(q.lowPerSecond() > 0 && f.lowPerSecond() > 0, "LOW work was served by both");
+        assertFalse(f.high().isEmpty());
+        assertEquals(0, q.failures());
+        // 4a: JMH results for every depth and contender; JSON costs
+        for (String c : new String[] {"llmqueue", "llmqueue-throttled", "fifo"}) {
+            Map<Integer, double[]> byDepth = r.depthNanos.get(c);
+            assertNotNull(byDepth, c);
+            assertEquals(Sizes.SMOKE.depths().length, byDepth.size(), c);
+            byDepth.values().forEach(v -> assertTrue(v[0] > 0, c + " ns/op"));
+        }
+        assertTrue(r.jsonNanos.get("writeRequest")[0] > 0);
+        assertTrue(r.jsonNanos.get("readReply")[0] > 0);
+        // 4b, 4c: the heap probes ran in their own JVMs and measured something
+        Map<String, String> probe = r.heapProbe(Contender.llmqueue, "producer");
+        assertNotNull(probe);
+        assertFalse(probe.containsKey("error"), () -> probe.get("error"));
+        assertEquals(Integer.toString(Sizes.SMOKE.heapWaiting()), probe.get("waiting"));
+        assertTrue(Double.parseDouble(probe.get("bytesPerExchange")) > 0);
+        assertNotNull(r.heapProbe(Contender.fifo, "producer").get("bytesPerWaiting"));
+        assertNotNull(r.heapProbe(Contender.direct, "route").get("threadsWaiting"));
+        // the profile saw samples
+        assertTrue(r.profiles.get(Contender.llmqueue).samples() > 0);
+
+        // the report and its plots
+        String md = Files.readString(report);
+        for (String heading : new String[] {"## Results against the targets", "## 1. Overhead", "## 2. Throughput",
+                "## 3. HIGH latency under a LOW flood", "## 4. Scale of the stacks", "## 5. Callback hand-off",
+                "## Profile (JFR)", "## Findings for the component", "## Reproduce"}) {
+            assertTrue(md.contains(heading), "report has " + heading);
+        }
+        for (String png : new String[] {Report.OVERHEAD_PNG, Report.THROUGHPUT_PNG, Report.PRIORITY_PNG,
+                Report.DEPTH_PNG, Report.HANDOFF_PNG}) {
+            Path file = out.resolve(png);
+            assertTrue(Files.size(file) > 10_000, png + " written");
+            assertTrue(md.contains("](" + png + ")"), "report shows " + png);
+        }
+        for (Contender c : Contender.values()) {
+            assertTrue(md.contains("| " + c.label() + " |"), "report has rows for " + c);
+        }
+    }
+}
