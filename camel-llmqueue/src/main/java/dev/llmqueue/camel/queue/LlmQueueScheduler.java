@@ -1,6 +1,7 @@
 package dev.llmqueue.camel.queue;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -32,15 +33,15 @@ import dev.llmqueue.camel.queue.QueuedTask.State;
  * (aging). A task between two attempts holds no slot and sits on no stack.
  * <p>
  * With adaptive concurrency each target (a server's base URL) has its own limit under {@code maxConcurrentRequests}:
- * halved when the server says it is overloaded, raised by one after as many successes as the limit (AIMD).
+ * halved when the server says it is overloaded, raised by one after as many successes as the limit (AIMD). So that a
+ * target at its limit never makes dispatch walk the stacks, each target keeps its own pair of stacks; a push sequence
+ * number orders them into the component's two logical stacks, and choosing the next task costs one look per target.
  * <p>
  * Every accepted task ends exactly once; the task's own methods are always called outside the lock.
  */
 public final class LlmQueueScheduler {
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final TaskStack high = new TaskStack();
-    private final TaskStack low = new TaskStack();
     private final Set<QueuedTask> retrying = new HashSet<>();
     private final Map<Object, Target> targets = new HashMap<>();
 
@@ -51,6 +52,10 @@ public final class LlmQueueScheduler {
     private Executor callExecutor;
     private ScheduledExecutorService timer;
     private int running;
+    private int highSize;
+    private int lowSize;
+    /** Orders pushes across the targets' stacks: a higher number is newer. */
+    private long pushes;
     private int maxConcurrentRequests;
     private int maxHighQueueSize;
     private int maxLowQueueSize;
@@ -59,8 +64,10 @@ public final class LlmQueueScheduler {
     private long lowPriorityMaxWaitNanos;
     private LlmQueueWhenFull whenFull = LlmQueueWhenFull.rejectNew;
 
-    /** Calls in flight to one server, and that server's adaptive limit. */
+    /** One server's waiting tasks, its calls in flight, and its adaptive limit. */
     private static final class Target {
+        final TaskStack high = new TaskStack();
+        final TaskStack low = new TaskStack();
         int running;
         /** Integer.MAX_VALUE while the server has not said it is overloaded. */
         int limit = Integer.MAX_VALUE;
@@ -107,7 +114,7 @@ public final class LlmQueueScheduler {
             if (callExecutor == null) {
                 throw new QueueRejection(Reason.SHUTTING_DOWN, "the llmqueue component is not started or is shutting down");
             }
-            TaskStack stack;
+            int size;
             int limit;
             String option;
             if (task.priority() == LlmQueuePriority.LOW) {
@@ -115,11 +122,11 @@ public final class LlmQueueScheduler {
                     throw new QueueRejection(Reason.BACKGROUND_DISABLED,
                             "background (LOW priority) LLM work is disabled (disableBackground=true)");
                 }
-                stack = low;
+                size = lowSize;
                 limit = maxLowQueueSize;
                 option = "maxLowQueueSize";
             } else {
-                stack = high;
+                size = highSize;
                 limit = maxHighQueueSize;
                 option = "maxHighQueueSize";
             }
@@ -129,20 +136,19 @@ public final class LlmQueueScheduler {
             if (expiredOnArrival) {
                 task.state = State.ENDED;
             } else {
-                if (stack.size() >= limit) {
+                if (size >= limit) {
                     if (whenFull == LlmQueueWhenFull.rejectNew) {
                         throw new QueueRejection(Reason.QUEUE_FULL, "the " + task.priority() + " priority stack is full: "
                                                                     + limit + " requests waiting (" + option + "=" + limit
                                                                     + ")");
                     }
-                    dropped = stack.tail();
+                    dropped = oldest(task.priority());
                     end(dropped);
                 }
                 if (deadline != 0) {
                     task.deadlineTimer = timer.schedule(() -> expire(task), remaining, TimeUnit.NANOSECONDS);
                 }
-                targets.computeIfAbsent(task.target(), t -> new Target());
-                push(task, stack);
+                push(task);
             }
         } finally {
             lock.unlock();
@@ -160,16 +166,47 @@ public final class LlmQueueScheduler {
         promoteAndExecute();
     }
 
-    private void push(QueuedTask task, TaskStack stack) {
+    /** On top of its own stack. Under the lock. */
+    private void push(QueuedTask task) {
+        Target target = targets.computeIfAbsent(task.target(), t -> new Target());
         task.state = State.WAITING;
         task.pushedNanos = clock.getAsLong();
-        stack.push(task);
+        task.pushSequence = ++pushes;
+        if (task.priority() == LlmQueuePriority.LOW) {
+            target.low.push(task);
+            lowSize++;
+        } else {
+            target.high.push(task);
+            highSize++;
+        }
+    }
+
+    /** Off its stack. Under the lock. */
+    private void unstack(QueuedTask task) {
+        task.stack.remove(task);
+        if (task.priority() == LlmQueuePriority.LOW) {
+            lowSize--;
+        } else {
+            highSize--;
+        }
+    }
+
+    /** The oldest waiting task of a priority, across every target. Under the lock. */
+    private QueuedTask oldest(LlmQueuePriority priority) {
+        QueuedTask oldest = null;
+        for (Target target : targets.values()) {
+            QueuedTask tail = (priority == LlmQueuePriority.LOW ? target.low : target.high).tail();
+            if (tail != null && (oldest == null || tail.pushSequence < oldest.pushSequence)) {
+                oldest = tail;
+            }
+        }
+        return oldest;
     }
 
     /** Takes a task out of whatever waiting state it is in and marks it ended. Under the lock. */
     private void end(QueuedTask task) {
         if (task.stack != null) {
-            task.stack.remove(task);
+            unstack(task);
         }
         if (task.state == State.RETRY_WAIT) {
             retrying.remove(task);
@@ -203,7 +240,7 @@ public final class LlmQueueScheduler {
                 if (next == null) {
                     break;
                 }
-                next.stack.remove(next);
+                unstack(next);
                 if (next.isAbandoned()) {
                     end(next);
                     abandoned = add(abandoned, next);
@@ -248,37 +285,36 @@ public final class LlmQueueScheduler {
         return result;
     }
 
-    /** The task to run next, or null. Under the lock. */
+    /**
+     * The task to run next, or null: the oldest LOW one if it has waited lowPriorityMaxWait, else the newest HIGH one,
+     * else the newest LOW one, among the targets with room. One look per target. Under the lock.
+     */
     private QueuedTask next(long now) {
-        if (!anyTargetHasRoom()) {
-            // every server is at its limit: no need to look through the stacks
-            return null;
+        QueuedTask oldestLow = null;
+        QueuedTask newestHigh = null;
+        QueuedTask newestLow = null;
+        for (Target target : targets.values()) {
+            if (!hasRoom(target)) {
+                continue;
+            }
+            QueuedTask tail = target.low.tail();
+            if (tail != null && (oldestLow == null || tail.pushSequence < oldestLow.pushSequence)) {
+                oldestLow = tail;
+            }
+            newestHigh = newer(newestHigh, target.high.head());
+            newestLow = newer(newestLow, target.low.head());
         }
-        QueuedTask oldestLow = low.tail();
-        if (lowPriorityMaxWaitNanos > 0 && oldestLow != null && now - oldestLow.pushedNanos >= lowPriorityMaxWaitNanos
-            && hasRoom(targets.get(oldestLow.target()))) {
+        if (lowPriorityMaxWaitNanos > 0 && oldestLow != null && now - oldestLow.pushedNanos >= lowPriorityMaxWaitNanos) {
             return oldestLow;
         }
-        QueuedTask next = firstWithRoom(high);
-        return next != null ? next : firstWithRoom(low);
+        return newestHigh != null ? newestHigh : newestLow;
     }
 
-    private boolean anyTargetHasRoom() {
-        for (Target target : targets.values()) {
-            if (hasRoom(target)) {
-                return true;
-            }
+    private static QueuedTask newer(QueuedTask a, QueuedTask b) {
+        if (a == null) {
+            return b;
         }
-        return false;
-    }
-
-    private QueuedTask firstWithRoom(TaskStack stack) {
-        for (QueuedTask t = stack.head(); t != null; t = t.next) {
-            if (hasRoom(targets.get(t.target()))) {
-                return t;
-            }
-        }
-        return null;
+        return b != null && b.pushSequence > a.pushSequence ? b : a;
     }
 
     private boolean hasRoom(Target target) {
@@ -357,7 +393,7 @@ public final class LlmQueueScheduler {
                 end(task);
             } else {
                 // back on its own stack, on top: it is the newest there
-                push(task, task.priority() == LlmQueuePriority.LOW ? low : high);
+                push(task);
             }
         } finally {
             lock.unlock();
@@ -408,12 +444,20 @@ public final class LlmQueueScheduler {
         return true;
     }
 
-    /** Under the lock. */
+    /** HIGH then LOW, newest first, then the tasks between attempts. Under the lock. */
     private List<QueuedTask> waitingTasks() {
-        List<QueuedTask> tasks = high.snapshot();
-        tasks.addAll(low.snapshot());
-        tasks.addAll(retrying);
-        return tasks;
+        List<QueuedTask> high = new ArrayList<>(highSize);
+        List<QueuedTask> low = new ArrayList<>(lowSize);
+        for (Target target : targets.values()) {
+            high.addAll(target.high.snapshot());
+            low.addAll(target.low.snapshot());
+        }
+        Comparator<QueuedTask> newestFirst = Comparator.comparingLong((QueuedTask t) -> t.pushSequence).reversed();
+        high.sort(newestFirst);
+        low.sort(newestFirst);
+        high.addAll(low);
+        high.addAll(retrying);
+        return high;
     }
 
     /**
@@ -544,7 +588,7 @@ public final class LlmQueueScheduler {
     public int getHighPriorityQueueSize() {
         lock.lock();
         try {
-            return high.size();
+            return highSize;
         } finally {
             lock.unlock();
         }
@@ -553,7 +597,7 @@ public final class LlmQueueScheduler {
     public int getLowPriorityQueueSize() {
         lock.lock();
         try {
-            return low.size();
+            return lowSize;
         } finally {
             lock.unlock();
         }

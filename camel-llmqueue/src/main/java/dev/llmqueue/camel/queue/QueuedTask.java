@@ -34,6 +34,7 @@ public abstract class QueuedTask {
     TaskStack stack;
     State state = State.NEW;
     long pushedNanos;
+    long pushSequence;
     ScheduledFuture<?> deadlineTimer;
     ScheduledFuture<?> retryTimer;
 

@@ -56,19 +56,6 @@ final class TaskStack {
         return size;
     }
 
-    boolean isEmpty() {
-        return size == 0;
-    }
-
-    /** Empties the stack, returning its tasks newest first. */
-    List<QueuedTask> drain() {
-        List<QueuedTask> tasks = snapshot();
-        while (head != null) {
-            remove(head);
-        }
-        return tasks;
-    }
-
     /** The tasks, newest first. */
     List<QueuedTask> snapshot() {
         List<QueuedTask> tasks = new ArrayList<>(size);

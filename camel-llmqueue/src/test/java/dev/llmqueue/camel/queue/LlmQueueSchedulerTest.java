@@ -423,6 +423,36 @@ class LlmQueueSchedulerTest {
         assertEquals(List.of("a0", "a1", "b", "a2"), events);
     }
 
+    @Test
+    void requestsForSeveralServersAreStillServedHighFirstAndNewestFirstAcrossServers() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.submit(task("running", HIGH));
+        String[][] arrivals = { { "a-low", "server-1", "LOW" }, { "b-high", "server-2", "HIGH" },
+                { "c-high", "server-1", "HIGH" }, { "d-low", "server-2", "LOW" }, { "e-high", "server-2", "HIGH" } };
+        for (String[] arrival : arrivals) {
+            RecordingTask t = task(arrival[0], LlmQueuePriority.valueOf(arrival[2]));
+            t.target = arrival[1];
+            scheduler.submit(t);
+        }
+        assertEquals(3, scheduler.getHighPriorityQueueSize());
+        assertEquals(2, scheduler.getLowPriorityQueueSize());
+        executor.runAll();
+        assertEquals(List.of("running", "e-high", "c-high", "b-high", "d-low", "a-low"), events);
+    }
+
+    @Test
+    void dropOldestDropsTheOldestOfThePriorityAcrossServers() {
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 10, 2, false));
+        scheduler.setWhenFull(LlmQueueWhenFull.dropOldest);
+        scheduler.submit(task("running", HIGH));
+        RecordingTask oldest = task("oldest", LOW);
+        oldest.target = "server-2";
+        scheduler.submit(oldest);
+        scheduler.submit(task("newer", LOW));
+        scheduler.submit(task("newest", LOW));
+        assertEquals(List.of("reject QUEUE_FULL"), oldest.calls);
+    }
+
     // ---- aging, load shedding, cancellation, abandoned callers ----
 
     @Test
