@@ -1,6 +1,5 @@
 package dev.llmqueue.camel;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -24,12 +23,22 @@ import org.apache.camel.StreamCache;
 import org.apache.camel.WrappedFile;
 import org.apache.camel.Producer;
 import org.apache.camel.component.http.HttpEndpoint;
+import org.apache.hc.client5.http.classic.HttpClient;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.routing.RoutingSupport;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
-import org.apache.camel.support.service.ServiceHelper;
 
 /**
  * Sends requests to an Ollama or OpenAI-compatible server through the component's priority queue: the exchange
@@ -105,8 +114,8 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     private final LlmProvider llmProvider;
     private String serverUrl;
     private String url;
-    private Endpoint httpEndpoint;
-    private Producer httpProducer;
+    private HttpClient httpClient;
+    private HttpHost server;
 
     public LlmQueueEndpoint(String uri, LlmQueueComponent component, LlmProvider llmProvider) {
         super(uri, component);
@@ -179,30 +188,23 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        // camel-http does the transport, so TLS, proxies and pooling are configured on the http component as usual
+        // camel-http builds the client, so TLS, proxies and pooling are configured on the http component as usual
         long connectTimeout = Math.min(requestTimeout, 30_000L);
         // the scheduler bounds the calls in flight; the connection pool must never be a second, hidden queue
         int poolSize = Math.max(1000, getComponent().getMaxConcurrentRequests());
-        // disableStreamCache: the reply arrives as a stream, read here up to maxResponseSize
-        httpEndpoint = getCamelContext().getEndpoint(url + "?throwExceptionOnFailure=false&disableStreamCache=true"
-                                                     + "&responseTimeout=" + requestTimeout
-                                                     + "&connectTimeout=" + connectTimeout
-                                                     + "&maxTotalConnections=" + poolSize
-                                                     + "&connectionsPerRoute=" + poolSize);
-        if (httpEndpoint instanceof HttpEndpoint http) {
-            // HttpClient would otherwise repeat a 429/503 by itself, waiting while the call holds a slot, and retry
-            // what must never be retried (insufficient_quota); retries are the queue's decision
-            http.getClientBuilder().disableAutomaticRetries();
+        Endpoint endpoint = getCamelContext().getEndpoint(url + "?responseTimeout=" + requestTimeout
+                                                          + "&connectTimeout=" + connectTimeout
+                                                          + "&maxTotalConnections=" + poolSize
+                                                          + "&connectionsPerRoute=" + poolSize);
+        if (!(endpoint instanceof HttpEndpoint http)) {
+            throw new IllegalStateException("Expected a camel-http endpoint for " + url + ", got " + endpoint);
         }
-        httpProducer = httpEndpoint.createProducer();
-        ServiceHelper.startService(httpProducer);
-    }
-
-    @Override
-    protected void doStop() throws Exception {
-        ServiceHelper.stopService(httpProducer);
-        httpProducer = null;
-        super.doStop();
+        // HttpClient would otherwise repeat a 429/503 by itself, waiting while the call holds a slot, and retry what
+        // must never be retried (insufficient_quota); retries are the queue's decision
+        http.getClientBuilder().disableAutomaticRetries();
+        // the client itself, not camel-http's producer: no exchange per call, and the server's headers stay here
+        httpClient = http.getHttpClient();
+        server = RoutingSupport.determineHost(new HttpPost(url));
     }
 
     /**
@@ -225,33 +227,28 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
      * on a private exchange and never reach the user's.
      */
     LlmReply call(LlmQueueRequest request) throws LlmProviderException {
-        Exchange http = httpEndpoint.createExchange();
-        Message in = http.getIn();
-        in.setBody(request.payload());
-        in.setHeader(Exchange.HTTP_METHOD, "POST");
-        in.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        in.setHeader("Accept", "application/json");
+        HttpPost post = new HttpPost(url);
+        post.setEntity(new ByteArrayEntity(request.payload(), ContentType.APPLICATION_JSON));
+        post.setHeader(HttpHeaders.ACCEPT, "application/json");
         if (apiKey != null && !apiKey.isEmpty()) {
-            in.setHeader("Authorization", "Bearer " + apiKey);
+            post.setHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey);
         }
-        try {
-            httpProducer.process(http);
-        } catch (Exception e) {
-            http.setException(e);
-        }
-        Message out = http.getMessage();
+        int status;
         byte[] body;
-        try {
-            if (http.getException() != null) {
-                throw noResponse(request.exchange(), http.getException());
+        long retryAfter;
+        try (ClassicHttpResponse response = httpClient.executeOpen(server, post, null)) {
+            status = response.getCode();
+            retryAfter = RetryPolicy.retryAfterMillis(headerValue(response, "retry-after-ms"),
+                    headerValue(response, HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
+            HttpEntity entity = response.getEntity();
+            body = entity == null ? new byte[0] : readBody(entity.getContent());
+            if (body != null) {
+                // fully read: the connection goes back to the pool; a cut reply closes it with the response
+                EntityUtils.consume(entity);
             }
-            body = readBody(out.getBody());
         } catch (IOException e) {
             throw noResponse(request.exchange(), e);
-        } finally {
-            closeQuietly(out.getBody());
         }
-        int status = out.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         if (body == null) {
             throw new LlmProviderException(
                     "The reply of " + llmProvider.name() + " from POST " + url + " is larger than maxResponseSize ("
@@ -262,8 +259,6 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
             String text = llmProvider.errorText(body);
             boolean quota = status == 429 && llmProvider.isQuotaExhausted(body);
             boolean retryable = !quota && (status == 429 || status == 502 || status == 503 || status == 504);
-            long retryAfter = RetryPolicy.retryAfterMillis(out.getHeader("retry-after-ms", String.class),
-                    out.getHeader("Retry-After", String.class), System.currentTimeMillis());
             throw new LlmProviderException(
                     llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : ""),
                     request.exchange(), status, llmProvider.name(), url, text, retryable, retryAfter, null);
@@ -278,28 +273,18 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         }
     }
 
-    /** The whole reply, or null when it is larger than maxResponseSize. */
-    private byte[] readBody(Object body) throws IOException {
-        if (body == null) {
-            return new byte[0];
-        }
-        if (body instanceof InputStream in) {
-            byte[] bytes = in.readNBytes(maxResponseSize + 1);
-            return bytes.length > maxResponseSize ? null : bytes;
-        }
-        byte[] bytes = getCamelContext().getTypeConverter().convertTo(byte[].class, body);
-        return bytes == null ? new byte[0] : bytes.length > maxResponseSize ? null : bytes;
+    private static String headerValue(ClassicHttpResponse response, String name) {
+        Header header = response.getFirstHeader(name);
+        return header == null ? null : header.getValue();
     }
 
-    private static void closeQuietly(Object body) {
-        if (body instanceof Closeable closeable) {
-            try {
-                // a fully read reply gives its connection back to the pool; a cut one closes it
-                closeable.close();
-            } catch (IOException e) {
-                // nothing left to do with this connection
-            }
+    /** The whole reply, or null when it is larger than maxResponseSize. */
+    private byte[] readBody(InputStream in) throws IOException {
+        if (in == null) {
+            return new byte[0];
         }
+        byte[] bytes = in.readNBytes(maxResponseSize + 1);
+        return bytes.length > maxResponseSize ? null : bytes;
     }
 
     private LlmProviderException noResponse(Exchange exchange, Exception failure) {
