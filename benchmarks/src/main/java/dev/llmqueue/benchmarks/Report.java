@@ -484,7 +484,8 @@ final class Report {
                     target("4", f("enqueue+dispatch, two servers, one throttled: depth %,d vs %,d",
                                     depths.get(depths.size() - 1), depths.get(0)),
                             f("%,.0f vs %,.0f ns", m.get(depths.get(depths.size() - 1))[0], m.get(depths.get(0))[0]),
-                            "flat, within 2×", f("%,.0f× (O(n): a walk of the stack)", ratio), met(ratio <= 2.0));
+                            "flat, within 2×", f("%,.2f×", ratio) + (ratio > 2.0 ? " (O(n): a walk of the stack)" : ""),
+                            met(ratio <= 2.0));
                 }
                 if (c.equals("llmqueue")) {
                     target("4", f("enqueue+dispatch, depth %,d vs %,d", depths.get(depths.size() - 1), depths.get(0)),

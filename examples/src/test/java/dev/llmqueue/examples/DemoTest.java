@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.llmqueue.examples.Demo.Outcome;
+import dev.llmqueue.simulator.LlmSimulator;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,6 +48,25 @@ class DemoTest {
                 assertTrue(!outranks, waiting.step().name() + " was waiting when " + served.step().name()
                                       + " was served, and outranks it\n" + output);
             }
+        }
+    }
+
+    @Test
+    void withLlmBaseUrlTheDemoUsesThatServerInsteadOfTheSimulator() throws Exception {
+        try (LlmSimulator external = LlmSimulator.builder().build().start()) {
+            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+            List<Outcome> outcomes;
+            try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+                outcomes = Demo.play(Map.of("LLM_BASE_URL", external.openAiBaseUrl(), "LLM_PROVIDER", "openai",
+                        "LLM_MODEL", "gpt-4o-mini", "OPENAI_API_KEY", "sk-demo")::get, out);
+            }
+            String firstLine = buffer.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            assertTrue(firstLine.startsWith("Using the openai server at " + external.openAiBaseUrl()), firstLine);
+            assertEquals(Demo.SCENARIO.size(), outcomes.size());
+            outcomes.forEach(o -> assertNull(o.error(), o.step().name()));
+            // the scenario plus the warm-up call, all on /v1/chat/completions
+            assertEquals(Demo.SCENARIO.size() + 1,
+                    external.recorded().stream().filter(c -> c.path().equals("/v1/chat/completions")).count());
         }
     }
 

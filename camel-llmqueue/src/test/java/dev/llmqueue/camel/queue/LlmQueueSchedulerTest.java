@@ -468,6 +468,45 @@ class LlmQueueSchedulerTest {
     }
 
     @Test
+    void underSteadyHighLoadEveryLowRequestStartsWithinLowPriorityMaxWaitPlusOneServiceTime() {
+        long serviceMillis = 50;
+        long maxWaitMillis = 1000;
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 100_000, 100_000, false));
+        scheduler.setLowPriorityMaxWait(maxWaitMillis);
+        Map<String, Long> lowQueuedAt = new java.util.HashMap<>();
+        Map<String, Long> lowStartedAt = new java.util.HashMap<>();
+        int highs = 0;
+        for (int step = 0; step < 400; step++) {
+            // HIGH arrives continuously: two new ones per service time, so HIGH alone would always fill the slot
+            scheduler.submit(task("high-" + highs++, HIGH));
+            scheduler.submit(task("high-" + highs++, HIGH));
+            if (step % 10 == 0) {
+                String name = "low-" + step;
+                lowQueuedAt.put(name, timer.now());
+                scheduler.submit(task(name, LOW));
+            }
+            // one call per service time: the manual executor runs a call when it ends, so it started one
+            // service time earlier, when the previous call ended and the scheduler chose it
+            int before = events.size();
+            executor.runOne();
+            String ended = events.get(before);
+            if (ended.startsWith("low-")) {
+                lowStartedAt.put(ended, timer.now() - TimeUnit.MILLISECONDS.toNanos(serviceMillis));
+            }
+            timer.advance(serviceMillis, TimeUnit.MILLISECONDS);
+        }
+        long boundNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMillis + serviceMillis);
+        lowQueuedAt.forEach((name, queued) -> {
+            if (queued + boundNanos <= timer.now()) {
+                assertTrue(lowStartedAt.containsKey(name), name + " never started");
+                long waited = lowStartedAt.get(name) - queued;
+                assertTrue(waited <= boundNanos, name + " waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms");
+            }
+        });
+        assertTrue(lowStartedAt.size() >= 30, "background work makes progress: " + lowStartedAt.size() + " LOW started");
+    }
+
+    @Test
     void withoutAgingHighAlwaysGoesFirst() {
         LlmQueueScheduler scheduler = scheduler(1);
         scheduler.submit(task("running", HIGH));
