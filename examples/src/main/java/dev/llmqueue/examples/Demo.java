@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import java.util.function.Function;
 
 import dev.llmqueue.camel.LlmQueueComponent;
 import dev.llmqueue.camel.LlmQueueConstants;
+import dev.llmqueue.camel.LlmQueueListener;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -31,7 +33,11 @@ public final class Demo {
     }
 
     /** What happened to one request. */
-    record Outcome(Step step, long sentMillis, long waitMillis, long callMillis, String reply, String error) {
+    /**
+     * @param dispatchRank the order the queue started the calls in (1 = first), as its listener saw it
+     */
+    record Outcome(Step step, long sentMillis, long waitMillis, long callMillis, String reply, String error,
+                   int dispatchRank) {
         long startMillis() {
             return sentMillis + waitMillis;
         }
@@ -124,6 +130,17 @@ public final class Demo {
         // process() returns as soon as the request is on its stack
         AsyncProducer ask = context.getEndpoint("direct:ask").createAsyncProducer();
         ask.start();
+        // the exact order the queue starts the calls in, from its listener (wait times are whole milliseconds)
+        List<String> dispatched = new CopyOnWriteArrayList<>();
+        LlmQueueListener dispatchOrder = new LlmQueueListener() {
+            @Override
+            public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
+                if (attempt == 1) {
+                    dispatched.add(request.requestId());
+                }
+            }
+        };
+        queue.addListener(dispatchOrder);
         long start = System.nanoTime();
         List<CompletableFuture<Outcome>> results = new ArrayList<>();
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -148,12 +165,13 @@ public final class Demo {
                 synchronized (results) {
                     results.add(result);
                 }
-                ask.process(exchange, doneSync -> result.complete(outcome(step, sent, exchange)));
+                ask.process(exchange, doneSync -> result.complete(outcome(step, sent, exchange, dispatched)));
             }
             CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
         } finally {
             ticker.shutdownNow();
             ask.stop();
+            queue.removeListener(dispatchOrder);
         }
         progress(queue, results, start, out);
         out.println();
@@ -175,20 +193,18 @@ public final class Demo {
                 SCENARIO.size());
     }
 
-    private static Outcome outcome(Step step, long sent, Exchange exchange) {
+    private static Outcome outcome(Step step, long sent, Exchange exchange, List<String> dispatched) {
         Long wait = exchange.getMessage().getHeader(LlmQueueConstants.WAIT_TIME, Long.class);
         Long call = exchange.getMessage().getHeader(LlmQueueConstants.CALL_TIME, Long.class);
         String error = exchange.getException() != null ? exchange.getException().getMessage() : null;
+        String id = exchange.getMessage().getHeader(LlmQueueConstants.REQUEST_ID, String.class);
         return new Outcome(step, sent, wait == null ? 0 : wait, call == null ? 0 : call,
-                exchange.getMessage().getBody(String.class), error);
+                exchange.getMessage().getBody(String.class), error, dispatched.indexOf(id) + 1);
     }
 
     static void report(List<Outcome> outcomes, PrintStream out) {
         List<Outcome> served = new ArrayList<>(outcomes);
-        // calls that started in the same millisecond were popped HIGH first, then newest first
-        served.sort(Comparator.comparingLong(Outcome::startMillis)
-                .thenComparing(o -> o.step().priority())
-                .thenComparing(o -> -SCENARIO.indexOf(o.step())));
+        served.sort(Comparator.comparingInt(Outcome::dispatchRank));
         long end = outcomes.stream().mapToLong(Outcome::endMillis).max().orElse(0);
         int columnMillis = (int) Math.max(50, (end + 59) / 60);
         out.printf("Served in this order (timeline: 1 column = %d ms; '.' waiting on the stack, '#' LLM call):%n",

@@ -380,29 +380,21 @@ public final class LlmQueueScheduler {
     }
 
     private void retry(QueuedTask task) {
-        boolean shuttingDown;
         lock.lock();
         try {
+            // stop() and setDisableBackground() end a task between attempts under this lock, so a task still in
+            // RETRY_WAIT here belongs to an open queue
             if (task.state != State.RETRY_WAIT) {
                 return;
             }
             retrying.remove(task);
             task.retryTimer = null;
-            shuttingDown = callExecutor == null;
-            if (shuttingDown) {
-                end(task);
-            } else {
-                // back on its own stack, on top: it is the newest there
-                push(task);
-            }
+            // back on its own stack, on top: it is the newest there
+            push(task);
         } finally {
             lock.unlock();
         }
-        if (shuttingDown) {
-            task.reject(Reason.SHUTTING_DOWN, "the llmqueue component was stopped while the request waited to retry");
-        } else {
-            promoteAndExecute();
-        }
+        promoteAndExecute();
     }
 
     private void expire(QueuedTask task) {
