@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
@@ -109,10 +109,8 @@ public class LlmQueueComponent extends DefaultComponent {
 
     private final Function<String, String> environment;
     private final LlmQueueStatistics statistics = new LlmQueueStatistics();
-    /** Requests that have started at least one call, by id, until they end: what {@link #inFlightRequests()} shows. */
-    private final Map<String, Call> calls = new ConcurrentHashMap<>();
     private final List<LlmQueueListener> listeners = new CopyOnWriteArrayList<>(
-            List.of(statistics, new LlmQueueLogger(), new CallTracker()));
+            List.of(statistics, new LlmQueueLogger()));
     private final LlmQueueListener events = new Listeners();
     private volatile LlmQueueScheduler scheduler;
     private ExecutorService callExecutor;
@@ -434,42 +432,23 @@ public class LlmQueueComponent extends DefaultComponent {
 
     /** The calls in flight, longest running first. */
     public List<InFlightRequest> inFlightRequests() {
-        long now = System.nanoTime();
-        return calls.values().stream()
-                .filter(Call::calling)
-                .sorted(Comparator.comparingLong(call -> call.startedNanos() - now))
-                .map(call -> new InFlightRequest(call.info().requestId(), call.info().priority(),
-                        call.info().provider(), call.info().model(), call.info().url(), call.attempt(),
-                        TimeUnit.NANOSECONDS.toMillis(now - call.queuedNanos()),
-                        TimeUnit.NANOSECONDS.toMillis(now - call.startedNanos())))
-                .toList();
-    }
-
-    /** A request that has started a call; {@code calling} is false between two attempts. */
-    private record Call(LlmQueueListener.RequestInfo info, int attempt, long queuedNanos, long startedNanos,
-                        boolean calling) {
-    }
-
-    /** Follows calls for {@link #inFlightRequests()}: the scheduler stays untouched. */
-    private final class CallTracker implements LlmQueueListener {
-        @Override
-        public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
+        List<InFlightRequest> inFlight = new ArrayList<>();
+        if (scheduler != null) {
             long now = System.nanoTime();
-            calls.compute(request.requestId(), (id, previous) -> new Call(request, attempt,
-                    previous != null ? previous.queuedNanos() : now - waitNanos, now, true));
+            scheduler.forEachRunning(task -> {
+                LlmQueueRequest request = (LlmQueueRequest) task;
+                // read first: it publishes the attempt number written before it
+                long started = request.callStartedNanos();
+                if (started != 0) {
+                    LlmQueueListener.RequestInfo info = request.info();
+                    inFlight.add(new InFlightRequest(info.requestId(), info.priority(), info.provider(), info.model(),
+                            info.url(), request.attempts(), TimeUnit.NANOSECONDS.toMillis(now - request.queuedNanos()),
+                            TimeUnit.NANOSECONDS.toMillis(now - started)));
+                }
+            });
         }
-
-        @Override
-        public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure,
-                                Integer promptTokens, Integer completionTokens) {
-            calls.computeIfPresent(request.requestId(),
-                    (id, call) -> new Call(call.info(), call.attempt(), call.queuedNanos(), call.startedNanos(), false));
-        }
-
-        @Override
-        public void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
-            calls.remove(request.requestId());
-        }
+        inFlight.sort(Comparator.comparingLong(InFlightRequest::callMillis).reversed());
+        return inFlight;
     }
 
     /** The counters and recent times of this component. */
@@ -494,43 +473,29 @@ public class LlmQueueComponent extends DefaultComponent {
     private final class Listeners implements LlmQueueListener {
         @Override
         public void onQueued(RequestInfo request) {
-            for (LlmQueueListener listener : listeners) {
-                try {
-                    listener.onQueued(request);
-                } catch (RuntimeException e) {
-                    LOG.debug("llmqueue listener {} failed", listener, e);
-                }
-            }
+            each(listener -> listener.onQueued(request));
         }
 
         @Override
         public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
-            for (LlmQueueListener listener : listeners) {
-                try {
-                    listener.onCallStarted(request, attempt, waitNanos);
-                } catch (RuntimeException e) {
-                    LOG.debug("llmqueue listener {} failed", listener, e);
-                }
-            }
+            each(listener -> listener.onCallStarted(request, attempt, waitNanos));
         }
 
         @Override
         public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure,
                                 Integer promptTokens, Integer completionTokens) {
-            for (LlmQueueListener listener : listeners) {
-                try {
-                    listener.onCallEnded(request, attempt, callNanos, failure, promptTokens, completionTokens);
-                } catch (RuntimeException e) {
-                    LOG.debug("llmqueue listener {} failed", listener, e);
-                }
-            }
+            each(listener -> listener.onCallEnded(request, attempt, callNanos, failure, promptTokens, completionTokens));
         }
 
         @Override
         public void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
+            each(listener -> listener.onEnded(request, outcome, reason));
+        }
+
+        private void each(Consumer<LlmQueueListener> event) {
             for (LlmQueueListener listener : listeners) {
                 try {
-                    listener.onEnded(request, outcome, reason);
+                    event.accept(listener);
                 } catch (RuntimeException e) {
                     LOG.debug("llmqueue listener {} failed", listener, e);
                 }

@@ -322,10 +322,6 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         return serverUrl;
     }
 
-    LlmProvider getLlmProvider() {
-        return llmProvider;
-    }
-
     public String getProvider() {
         return provider;
     }

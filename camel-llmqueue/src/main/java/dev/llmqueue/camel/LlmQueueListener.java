@@ -24,8 +24,14 @@ public interface LlmQueueListener {
         SKIPPED
     }
 
-    /** What a listener may know of a request: never its prompt, never a key. */
-    record RequestInfo(String requestId, LlmQueuePriority priority, String provider, String model, String url) {
+    /**
+     * What a listener may know of a request: never its prompt, never a key.
+     *
+     * @param url       the URL called
+     * @param serverUrl the server's base URL, the unit of adaptive concurrency and of reachability
+     */
+    record RequestInfo(String requestId, LlmQueuePriority priority, String provider, String model, String url,
+                       String serverUrl) {
     }
 
     /** The request was accepted onto its stack (it may be refused right after: see {@link #onEnded}). */

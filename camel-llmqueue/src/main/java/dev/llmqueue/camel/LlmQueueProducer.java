@@ -68,9 +68,9 @@ public class LlmQueueProducer extends DefaultAsyncProducer {
         }
         byte[] payload = endpoint.requestBody(exchange, model);
         boolean embedBatch = exchange.getMessage().getBody() instanceof List;
-        String id = getEndpoint().getCamelContext().getUuidGenerator().generateUuid();
+        String id = endpoint.getCamelContext().getUuidGenerator().generateUuid();
         exchange.getMessage().setHeader(LlmQueueConstants.REQUEST_ID, id);
-        return new LlmQueueRequest(id, priority, endpoint, exchange, payload, embedBatch, deadlineNanos(exchange),
+        return new LlmQueueRequest(id, priority, endpoint, exchange, model, payload, embedBatch, deadlineNanos(exchange),
                 callback);
     }
 

@@ -43,14 +43,16 @@ final class LlmQueueRequest extends QueuedTask {
     // written by execute() on call threads; each attempt is published to the next by the scheduler's lock, and the
     // last to complete() by the completion hand-off
     private int attempts;
+    /** When the current call started, 0 outside a call: read by operators' views on other threads. */
+    private volatile long callStartedNanos;
     private long firstStartNanos;
     private long lastEndNanos;
     private long callNanos;
     private LlmReply reply;
     private Exception failure;
 
-    LlmQueueRequest(String id, LlmQueuePriority priority, LlmQueueEndpoint endpoint, Exchange exchange, byte[] payload,
-                    boolean embedBatch, long deadlineNanos, AsyncCallback callback) {
+    LlmQueueRequest(String id, LlmQueuePriority priority, LlmQueueEndpoint endpoint, Exchange exchange, String model,
+                    byte[] payload, boolean embedBatch, long deadlineNanos, AsyncCallback callback) {
         this.id = id;
         this.priority = priority;
         this.endpoint = endpoint;
@@ -59,9 +61,8 @@ final class LlmQueueRequest extends QueuedTask {
         this.embedBatch = embedBatch;
         this.deadlineNanos = deadlineNanos;
         this.callback = callback;
-        this.info = new LlmQueueListener.RequestInfo(id, priority, endpoint.getProvider(),
-                exchange.getMessage().getHeader(LlmQueueConstants.MODEL, endpoint.getModel(), String.class),
-                endpoint.getUrl());
+        this.info = new LlmQueueListener.RequestInfo(id, priority, endpoint.getProvider(), model, endpoint.getUrl(),
+                endpoint.getServerUrl());
         this.events = endpoint.getComponent().events();
     }
 
@@ -97,6 +98,7 @@ final class LlmQueueRequest extends QueuedTask {
         if (attempts++ == 0) {
             firstStartNanos = started;
         }
+        callStartedNanos = started;
         events.onCallStarted(info, attempts, started - (attempts == 1 ? queuedNanos : lastEndNanos));
         if (LOG.isTraceEnabled()) {
             LOG.trace("request {} sends {}", id, new String(payload, StandardCharsets.UTF_8));
@@ -121,6 +123,7 @@ final class LlmQueueRequest extends QueuedTask {
                     endpoint.getProvider(), endpoint.getUrl(), null, false, -1, t);
             return Signal.FAILED;
         } finally {
+            callStartedNanos = 0;
             lastEndNanos = System.nanoTime();
             callNanos = lastEndNanos - started;
             events.onCallEnded(info, attempts, callNanos, failure, reply != null ? reply.promptTokens() : null,
@@ -261,6 +264,14 @@ final class LlmQueueRequest extends QueuedTask {
 
     long queuedNanos() {
         return queuedNanos;
+    }
+
+    long callStartedNanos() {
+        return callStartedNanos;
+    }
+
+    int attempts() {
+        return attempts;
     }
 
     byte[] payload() {

@@ -45,7 +45,7 @@ public final class LlmQueueStatistics implements LlmQueueListener {
     public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure, Integer promptTokens,
                             Integer completionTokens) {
         calls.get(request.priority()).add(TimeUnit.NANOSECONDS.toMillis(callNanos));
-        servers.computeIfAbsent(serverOf(request.url()), url -> new Server()).record(failure);
+        servers.computeIfAbsent(request.serverUrl(), url -> new Server()).record(failure);
     }
 
     @Override
@@ -119,11 +119,6 @@ public final class LlmQueueStatistics implements LlmQueueListener {
         waits.values().forEach(Window::clear);
         calls.values().forEach(Window::clear);
         servers.clear();
-    }
-
-    private static String serverOf(String url) {
-        int path = url.indexOf('/', url.indexOf("://") + 3);
-        return path < 0 ? url : url.substring(0, path);
     }
 
     /** The last {@link #WINDOW} samples. */

@@ -43,6 +43,8 @@ public final class LlmQueueScheduler {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Set<QueuedTask> retrying = new HashSet<>();
+    /** The tasks holding a slot; their number is the slots in use. */
+    private final Set<QueuedTask> running = new HashSet<>();
     private final Map<Object, Target> targets = new HashMap<>();
 
     /** System.nanoTime, or a test's clock. */
@@ -51,7 +53,6 @@ public final class LlmQueueScheduler {
     // guarded by lock
     private Executor callExecutor;
     private ScheduledExecutorService timer;
-    private int running;
     private int highSize;
     private int lowSize;
     /** Orders pushes across the targets' stacks: a higher number is newer. */
@@ -235,7 +236,7 @@ public final class LlmQueueScheduler {
         try {
             executor = callExecutor;
             long now = clock.getAsLong();
-            while (executor != null && running < maxConcurrentRequests) {
+            while (executor != null && running.size() < maxConcurrentRequests) {
                 QueuedTask next = next(now);
                 if (next == null) {
                     break;
@@ -249,7 +250,7 @@ public final class LlmQueueScheduler {
                 cancelTimer(next.deadlineTimer);
                 next.deadlineTimer = null;
                 next.state = State.RUNNING;
-                running++;
+                running.add(next);
                 targets.get(next.target()).running++;
                 ready = add(ready, next);
             }
@@ -364,7 +365,7 @@ public final class LlmQueueScheduler {
 
     /** Gives a running task's slot back and adapts its target's limit. Under the lock. */
     private void release(QueuedTask task, Signal signal) {
-        running--;
+        running.remove(task);
         Target target = targets.get(task.target());
         target.running--;
         if (!adaptiveConcurrency || signal == null) {
@@ -460,6 +461,19 @@ public final class LlmQueueScheduler {
         lock.lock();
         try {
             waitingTasks().forEach(action);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Calls {@code action} with every task holding a slot. Under the lock: the action must be quick and must not call
+     * back into the scheduler.
+     */
+    public void forEachRunning(Consumer<QueuedTask> action) {
+        lock.lock();
+        try {
+            running.forEach(action);
         } finally {
             lock.unlock();
         }
@@ -609,7 +623,7 @@ public final class LlmQueueScheduler {
     public int getActiveRequests() {
         lock.lock();
         try {
-            return running;
+            return running.size();
         } finally {
             lock.unlock();
         }
