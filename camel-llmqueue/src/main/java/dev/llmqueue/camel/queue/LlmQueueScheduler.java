@@ -784,6 +784,16 @@ public final class LlmQueueScheduler {
         }
     }
 
+    /** For tests: the servers with work waiting or running, and the idle ones whose lowered limit is remembered. */
+    int[] serverCounts() {
+        lock.lock();
+        try {
+            return new int[] { targets.size(), idleLimits.size() };
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private static int requirePositive(int value, String name) {
         if (value < 1) {
             throw new IllegalArgumentException(name + " must be at least 1, was " + value);
