@@ -255,7 +255,9 @@ public class LlmQueueComponent extends DefaultComponent {
         profile.setPoolSize(poolSize);
         // for a scheduled pool, a max pool size of 0 keeps Camel from capping its queue at 1000 entries
         profile.setMaxPoolSize(maxPoolSize);
-        profile.setMaxQueueSize(-1);
+        // Camel gives a thread pool with no queue size a SynchronousQueue, which refuses work when every thread is
+        // busy; a scheduled pool ignores it
+        profile.setMaxQueueSize(Integer.MAX_VALUE);
         profile.setAllowCoreThreadTimeOut(true);
         profile.setKeepAliveTime(60L);
         profile.setTimeUnit(TimeUnit.SECONDS);
