@@ -116,6 +116,11 @@ public final class LlmQueueStatistics implements LlmQueueListener {
         return unreachable;
     }
 
+    /** For tests: the servers tracked, which are only those whose last call failed to connect or timed out. */
+    int trackedServers() {
+        return servers.size();
+    }
+
     public void reset() {
         for (LongAdder counter : new LongAdder[] { completed, failed, rejected, expired, cancelled, skipped }) {
             counter.reset();
