@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -103,5 +104,13 @@ class BaseUrlValidationTest {
 
         assertTrue(e.getCause().getMessage().contains("baseUrl"), e.getCause().getMessage());
         assertTrue(e.getCause().getMessage().contains("query"), e.getCause().getMessage());
+    }
+
+    @Test
+    void aBaseUrlIsShownWithoutUserInfoQueryOrFragmentWhateverThePasswordHolds() {
+        assertEquals("'http://***@host:1/v1'", LlmQueueEndpoint.shown("http://user:pa/s?s#w@host:1/v1"));
+        assertEquals("'http://host:1/v1?...'", LlmQueueEndpoint.shown("http://host:1/v1?key=" + PASSWORD));
+        assertEquals("'http://host:1/v1#...'", LlmQueueEndpoint.shown("http://host:1/v1#" + PASSWORD));
+        assertEquals("'***@host'", LlmQueueEndpoint.shown("user:" + PASSWORD + "@host"));
     }
 }

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Text may come as a file: a {@link File} or a {@link Path} body is sent as the file's UTF-8 text.
@@ -40,5 +42,17 @@ class FileBodyTest extends ProviderTestSupport {
         sendOk("llmqueue:ollama?model=llama3.2&baseUrl=" + baseUrl("/"), textFile());
 
         assertEquals(TEXT, json(takeRequest()).path("messages").path(0).path("content").asText());
+    }
+
+    @Test
+    void aFileThatCannotBeReadFailsNamingItAndNothingIsSent() {
+        serveJson(OllamaProviderTest.CHAT_REPLY);
+        File missing = folder.resolve("missing.txt").toFile();
+
+        IllegalArgumentException e = assertInstanceOf(IllegalArgumentException.class,
+                send("llmqueue:ollama?model=llama3.2&baseUrl=" + baseUrl("/"), missing).getException());
+
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+        assertEquals(0, server.getRequestCount());
     }
 }
