@@ -571,6 +571,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     public void setRequestTimeout(long requestTimeout) {
         this.requestTimeout = requestTimeout;
     }
+
     public long getConnectTimeout() {
         return connectTimeout;
     }
