@@ -27,6 +27,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "apiKey": target.setApiKey(property(camelContext, java.lang.String.class, value)); return true;
         case "baseurl":
         case "baseUrl": target.setBaseUrl(property(camelContext, java.lang.String.class, value)); return true;
+        case "connecttimeout":
+        case "connectTimeout": target.setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "maxqueuetime":
@@ -60,6 +62,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "apiKey": return java.lang.String.class;
         case "baseurl":
         case "baseUrl": return java.lang.String.class;
+        case "connecttimeout":
+        case "connectTimeout": return long.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "maxqueuetime":
@@ -94,6 +98,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "apiKey": return target.getApiKey();
         case "baseurl":
         case "baseUrl": return target.getBaseUrl();
+        case "connecttimeout":
+        case "connectTimeout": return target.getConnectTimeout();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "maxqueuetime":

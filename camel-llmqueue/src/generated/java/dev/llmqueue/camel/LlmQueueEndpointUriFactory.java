@@ -23,9 +23,10 @@ public class LlmQueueEndpointUriFactory extends org.apache.camel.support.compone
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(16);
+        Set<String> props = new HashSet<>(17);
         props.add("apiKey");
         props.add("baseUrl");
+        props.add("connectTimeout");
         props.add("lazyStartProducer");
         props.add("maxQueueTime");
         props.add("maxResponseSize");

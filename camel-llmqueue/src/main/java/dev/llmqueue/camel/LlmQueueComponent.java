@@ -109,6 +109,10 @@ public class LlmQueueComponent extends DefaultComponent {
     @Metadata(label = "advanced", defaultValue = "16777216",
               description = "Default for the endpoints' maxResponseSize: the largest reply accepted, in bytes.")
     private int maxResponseSize = 16 * 1024 * 1024;
+    @Metadata(label = "advanced", defaultValue = "10s", javaType = "java.time.Duration",
+              description = "Default for the endpoints' connectTimeout: how long making the connection (TCP and, for"
+                            + " https, the TLS handshake) may take.")
+    private long connectTimeout = 10_000;
 
     private final Function<String, String> environment;
     /** The options whose value came from an environment variable (not set since), with that variable. */
@@ -170,6 +174,7 @@ public class LlmQueueComponent extends DefaultComponent {
         endpoint.setMaxRetryBackoff(maxRetryBackoff);
         endpoint.setMaxQueueTime(maxQueueTime);
         endpoint.setMaxResponseSize(maxResponseSize);
+        endpoint.setConnectTimeout(connectTimeout);
         setProperties(endpoint, parameters);
         if (endpoint.getApiKey() == null && "openai".equals(provider.name())) {
             endpoint.setApiKey(environment(ENV_OPENAI_API_KEY));
@@ -575,6 +580,11 @@ public class LlmQueueComponent extends DefaultComponent {
         return scheduler != null && scheduler.cancel(requestId);
     }
 
+    /** The timer of the queue; null while the component is not started. */
+    ScheduledExecutorService getTimer() {
+        return timer;
+    }
+
     /** The pool routes resume on; null when stopped (the caller then completes inline). */
     ExecutorService getCompletionExecutor() {
         return completionExecutor;
@@ -782,5 +792,16 @@ public class LlmQueueComponent extends DefaultComponent {
      */
     public void setMaxResponseSize(int maxResponseSize) {
         this.maxResponseSize = maxResponseSize;
+    }
+
+    public long getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    /**
+     * Default for the endpoints' connectTimeout, in milliseconds.
+     */
+    public void setConnectTimeout(long connectTimeout) {
+        this.connectTimeout = connectTimeout;
     }
 }
