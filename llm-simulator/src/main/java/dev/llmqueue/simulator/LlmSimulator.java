@@ -67,6 +67,11 @@ import java.util.regex.Pattern;
  * <p>Requests that fail validation (bad JSON, missing model, streaming, bad key, unknown model, quota) and the
  * GET endpoints are answered at once, without taking a slot and without faults.
  *
+ * <p>Chat requests that offer {@code tools} get deterministic tool calls for the tools named in the last user
+ * message, and a plain answer quoting the tool result once one follows ({@link #TOOL_RESULT_PREFIX}); JSON mode
+ * answers {@code {"answer": ...}}; a JSON schema gets a placeholder instance; images are counted in the answer.
+ * See the module's README ("Tools, JSON output and images") for the exact rules.
+ *
  * <p>Loading this class sets the system property {@code sun.net.httpserver.nodelay=true} (unless it is already
  * set), so that replies are not delayed by Nagle's algorithm; the JDK reads it when the first
  * {@code HttpServer} of the JVM is created.

@@ -163,11 +163,10 @@ final class Structured {
             case "string":
                 return NODES.textNode(string(schema, words));
             case "integer":
-                return NODES.numberNode((long) bounded(schema, 1, true));
+                return integral(bounded(schema, 1, true));
             case "number": {
                 double d = bounded(schema, 1, false);
-                return deep ? NODES.numberNode(d) : d == Math.rint(d) && Math.abs(d) < 1e15
-                        ? NODES.numberNode((long) d) : NODES.numberNode(d);
+                return deep || d != Math.rint(d) ? NODES.numberNode(d) : integral(d);
             }
             case "boolean":
                 return NODES.booleanNode(true);
@@ -214,6 +213,12 @@ final class Structured {
             default:
                 return NODES.textNode("example");
         }
+    }
+
+    /** An int node when {@code d} fits an int, else a long node. */
+    private static JsonNode integral(double d) {
+        long l = (long) d;
+        return l == (int) l ? NODES.numberNode((int) l) : NODES.numberNode(l);
     }
 
     /** Follows {@code $ref}s to {@code #...} in {@code root}; null when one cannot be followed. */
