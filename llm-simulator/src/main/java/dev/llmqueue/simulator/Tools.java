@@ -49,10 +49,11 @@ final class Tools {
      * @param toolResult whether a tool message follows the last user message
      */
     static List<Call> calls(JsonNode req, String lastUser, boolean toolResult, boolean openAi) {
-        if (toolResult) {
+        JsonNode tools = req.get("tools");
+        if (toolResult || tools == null || !tools.isArray() || tools.isEmpty()) {
             return List.of();
         }
-        Map<String, JsonNode> offered = offered(req.get("tools"));
+        Map<String, JsonNode> offered = offered(tools);
         if (offered.isEmpty()) {
             return List.of();
         }
@@ -64,9 +65,9 @@ final class Tools {
             if (choice != null && choice.isTextual() && choice.textValue().equals("none")) {
                 return List.of();
             }
-            String forced = choice == null ? null : choice.path("function").path("name").asText(null);
-            if (forced != null && offered.containsKey(forced)) {
-                names = List.of(forced);
+            JsonNode forced = choice == null ? null : choice.path("function").get("name");
+            if (forced != null && forced.isTextual() && offered.containsKey(forced.textValue())) {
+                names = List.of(forced.textValue());
             } else if (names.isEmpty() && choice != null && choice.isTextual()
                     && choice.textValue().equals("required")) {
                 names = List.of(offered.keySet().iterator().next());
@@ -100,9 +101,6 @@ final class Tools {
     /** The offered function tools, name → parameters schema (null when absent), in request order. */
     private static Map<String, JsonNode> offered(JsonNode tools) {
         Map<String, JsonNode> offered = new LinkedHashMap<>();
-        if (tools == null || !tools.isArray()) {
-            return offered;
-        }
         for (JsonNode t : tools) {
             JsonNode function = t.get("function");
             if (function == null || !function.isObject()) {
