@@ -272,6 +272,41 @@ class OllamaRequestFeaturesTest extends RequestFeaturesTestSupport {
     }
 
     @Test
+    void yamlParametersSetBodyPropertiesAndTheUriSetsDashedHttpHeaders() throws Exception {
+        serveJson(OllamaProviderTest.CHAT_REPLY);
+        // YAML turns dashed parameter names into camelCase (X-Tenant would become XTenant), and a uri with a query
+        // cannot have parameters: a dashed header name goes in the uri, with the other options
+        String yaml = """
+                - route:
+                    from:
+                      uri: direct:yaml-parameters
+                      steps:
+                        - to:
+                            uri: llmqueue:ollama
+                            parameters:
+                              model: llama3.2
+                              baseUrl: "%1$s"
+                              bodyProperties.options.num_ctx: 8192
+                              bodyProperties.keep_alive: 10m
+                - route:
+                    from:
+                      uri: direct:yaml-uri
+                      steps:
+                        - to: "llmqueue:ollama?model=llama3.2&baseUrl=%1$s&httpHeaders.X-Tenant=tenant-1"
+                """.formatted(baseUrl("/"));
+        org.apache.camel.support.PluginHelper.getRoutesLoader(context)
+                .loadRoutes(org.apache.camel.support.ResourceHelper.fromString("yaml.camel.yaml", yaml));
+
+        template.requestBody("direct:yaml-parameters", "Hello!", String.class);
+        template.requestBody("direct:yaml-uri", "Hello!", String.class);
+
+        JsonNode json = json(takeRequest());
+        assertEquals(8192, json.path("options").path("num_ctx").intValue());
+        assertEquals("10m", json.path("keep_alive").textValue());
+        assertEquals("tenant-1", takeRequest().getHeaders().get("X-Tenant"));
+    }
+
+    @Test
     void theBodyPropertiesHeaderNestsDottedKeys() throws Exception {
         serveJson(OllamaProviderTest.CHAT_REPLY);
 

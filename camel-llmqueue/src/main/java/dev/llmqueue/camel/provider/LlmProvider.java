@@ -402,7 +402,8 @@ public abstract class LlmProvider {
             return messages;
         }
         String text = requireText(body, "chat",
-                "a String (one user message) or a List of Maps with 'role' and 'content' (the whole conversation)");
+                "a String (one user message), a List of Maps with 'role' and 'content' (the whole conversation) or a"
+                             + " Map (the whole request JSON)");
         if (request.systemMessage() != null && !request.systemMessage().isEmpty()) {
             messages.addObject().put("role", "system").put("content", request.systemMessage());
         }
@@ -411,7 +412,7 @@ public abstract class LlmProvider {
     }
 
     private static String prompt(LlmRequest request) {
-        return requireText(request.body(), "generate", "a String (the prompt)");
+        return requireText(request.body(), "generate", "a String (the prompt) or a Map (the whole request JSON)");
     }
 
     private static JsonNode embedInput(LlmRequest request) {
@@ -432,7 +433,8 @@ public abstract class LlmProvider {
             }
             return input;
         }
-        return MAPPER.getNodeFactory().textNode(requireText(body, "embed", "a String or a List of Strings"));
+        return MAPPER.getNodeFactory().textNode(requireText(body, "embed",
+                "a String, a List of Strings or a Map (the whole request JSON)"));
     }
 
     private static String requireText(Object body, String operation, String expected) {
