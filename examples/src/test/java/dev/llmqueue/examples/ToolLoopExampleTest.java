@@ -48,6 +48,8 @@ class ToolLoopExampleTest {
         Properties overrides = backend.properties();
         overrides.setProperty("camel.server.port", "0");
         overrides.setProperty("camel.management.port", "0");
+        // the YAML file's own demo route would ask the agent too
+        overrides.setProperty("agent.demo", "false");
         if (dsl.equals("yaml")) {
             main = QuickRun.newMain(List.of("routes/tool-loop.camel.yaml"), overrides);
         } else {
