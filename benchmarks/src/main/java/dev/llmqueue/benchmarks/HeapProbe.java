@@ -18,7 +18,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 
 /**
  * Measurement 4b and 4c, run in a JVM of its own (the suite starts it with {@code -Xmx256m}): N requests waiting
- * behind a held slot, and what they cost in heap (used heap after full GCs, minus the same N exchanges before they were
+ * behind a held slot (for llmqueue, each with a deadline: {@code maxQueueTime=1h}), and what they cost in heap (used heap after full GCs, minus the same N exchanges before they were
  * sent) and in live threads.
  * <p>
  * {@code java -Xmx256m -cp ... dev.llmqueue.benchmarks.HeapProbe llmqueue|fifo|direct route|producer N} prints
@@ -42,7 +42,8 @@ public final class HeapProbe {
         queue.setMaxLowQueueSize(n + 16);
         queue.setMaxHighQueueSize(n + 16);
         context.addComponent("llmqueue", queue);
-        String llmqueue = "llmqueue:ollama?model=" + Harness.MODEL + "&baseUrl=" + sim.baseUrl();
+        // every waiting request has a deadline: waiting must cost no bounded resource, and deadlines no more heap
+        String llmqueue = "llmqueue:ollama?model=" + Harness.MODEL + "&maxQueueTime=1h&baseUrl=" + sim.baseUrl();
         String seda = "seda:fifo?concurrentConsumers=1&size=" + (n + 16);
         context.addRoutes(new RouteBuilder() {
             @Override

@@ -29,6 +29,8 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "asyncQueue": target.setAsyncQueue(property(camelContext, boolean.class, value)); return true;
         case "autowiredenabled":
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
+        case "connecttimeout":
+        case "connectTimeout": target.setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "disablebackground":
         case "disableBackground": target.setDisableBackground(property(camelContext, boolean.class, value)); return true;
         case "lazystartproducer":
@@ -66,6 +68,8 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "asyncQueue": return boolean.class;
         case "autowiredenabled":
         case "autowiredEnabled": return boolean.class;
+        case "connecttimeout":
+        case "connectTimeout": return long.class;
         case "disablebackground":
         case "disableBackground": return boolean.class;
         case "lazystartproducer":
@@ -104,6 +108,8 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "asyncQueue": return target.isAsyncQueue();
         case "autowiredenabled":
         case "autowiredEnabled": return target.isAutowiredEnabled();
+        case "connecttimeout":
+        case "connectTimeout": return target.getConnectTimeout();
         case "disablebackground":
         case "disableBackground": return target.isDisableBackground();
         case "lazystartproducer":

@@ -31,6 +31,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "baseUrl": target.setBaseUrl(property(camelContext, java.lang.String.class, value)); return true;
         case "bodyproperties":
         case "bodyProperties": target.setBodyProperties(property(camelContext, java.util.Map.class, value)); return true;
+        case "connecttimeout":
+        case "connectTimeout": target.setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "httpheaders":
         case "httpHeaders": target.setHttpHeaders(property(camelContext, java.util.Map.class, value)); return true;
         case "jsonschema":
@@ -83,6 +85,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "baseUrl": return java.lang.String.class;
         case "bodyproperties":
         case "bodyProperties": return java.util.Map.class;
+        case "connecttimeout":
+        case "connectTimeout": return long.class;
         case "httpheaders":
         case "httpHeaders": return java.util.Map.class;
         case "jsonschema":
@@ -136,6 +140,8 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "baseUrl": return target.getBaseUrl();
         case "bodyproperties":
         case "bodyProperties": return target.getBodyProperties();
+        case "connecttimeout":
+        case "connectTimeout": return target.getConnectTimeout();
         case "httpheaders":
         case "httpHeaders": return target.getHttpHeaders();
         case "jsonschema":

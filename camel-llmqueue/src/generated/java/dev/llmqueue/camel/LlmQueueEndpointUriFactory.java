@@ -23,11 +23,12 @@ public class LlmQueueEndpointUriFactory extends org.apache.camel.support.compone
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(26);
+        Set<String> props = new HashSet<>(27);
         props.add("apiKey");
         props.add("apiKeyHeader");
         props.add("baseUrl");
         props.add("bodyProperties");
+        props.add("connectTimeout");
         props.add("httpHeaders");
         props.add("jsonSchema");
         props.add("jsonSchemaName");

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,8 @@ import org.apache.camel.api.management.ManagedAttribute;
 import org.apache.camel.api.management.ManagedOperation;
 import org.apache.camel.api.management.ManagedResource;
 import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
 import org.apache.camel.support.LifecycleStrategySupport;
@@ -106,12 +109,19 @@ public class LlmQueueComponent extends DefaultComponent {
     @Metadata(label = "advanced", defaultValue = "16777216",
               description = "Default for the endpoints' maxResponseSize: the largest reply accepted, in bytes.")
     private int maxResponseSize = 16 * 1024 * 1024;
+    @Metadata(label = "advanced", defaultValue = "10s", javaType = "java.time.Duration",
+              description = "Default for the endpoints' connectTimeout: how long making the connection (TCP and, for"
+                            + " https, the TLS handshake) may take.")
+    private long connectTimeout = 10_000;
 
     private final Function<String, String> environment;
+    /** The options whose value came from an environment variable (not set since), with that variable. */
+    private final Map<String, String> fromEnvironment = new ConcurrentHashMap<>();
     private final LlmQueueStatistics statistics = new LlmQueueStatistics();
     private final List<LlmQueueListener> listeners = new CopyOnWriteArrayList<>(
             List.of(statistics, new LlmQueueLogger()));
     private final LlmQueueListener events = new Listeners();
+    private final Set<LlmQueueListener> failedListeners = ConcurrentHashMap.newKeySet();
     private volatile LlmQueueScheduler scheduler;
     private ExecutorService callExecutor;
     private ScheduledExecutorService timer;
@@ -132,6 +142,7 @@ public class LlmQueueComponent extends DefaultComponent {
         Integer concurrent = envInt(ENV_MAX_CONCURRENT);
         if (concurrent != null) {
             maxConcurrentRequests = concurrent;
+            fromEnvironment.put("maxConcurrentRequests", ENV_MAX_CONCURRENT + "=" + concurrent);
         }
         Boolean async = envBoolean(ENV_ASYNC_QUEUE);
         if (async != null) {
@@ -144,10 +155,12 @@ public class LlmQueueComponent extends DefaultComponent {
         Integer high = envInt(ENV_MAX_HIGH_QUEUE);
         if (high != null) {
             maxHighQueueSize = high;
+            fromEnvironment.put("maxHighQueueSize", ENV_MAX_HIGH_QUEUE + "=" + high);
         }
         Integer low = envInt(ENV_MAX_LOW_QUEUE);
         if (low != null) {
             maxLowQueueSize = low;
+            fromEnvironment.put("maxLowQueueSize", ENV_MAX_LOW_QUEUE + "=" + low);
         }
     }
 
@@ -161,6 +174,7 @@ public class LlmQueueComponent extends DefaultComponent {
         endpoint.setMaxRetryBackoff(maxRetryBackoff);
         endpoint.setMaxQueueTime(maxQueueTime);
         endpoint.setMaxResponseSize(maxResponseSize);
+        endpoint.setConnectTimeout(connectTimeout);
         setProperties(endpoint, parameters);
         if (endpoint.getApiKey() == null && "openai".equals(provider.name())) {
             endpoint.setApiKey(environment(ENV_OPENAI_API_KEY));
@@ -172,6 +186,9 @@ public class LlmQueueComponent extends DefaultComponent {
     @Override
     protected void doInit() throws Exception {
         super.doInit();
+        requireAtLeastOne(maxConcurrentRequests, "maxConcurrentRequests");
+        requireAtLeastOne(maxHighQueueSize, "maxHighQueueSize");
+        requireAtLeastOne(maxLowQueueSize, "maxLowQueueSize");
         scheduler = new LlmQueueScheduler(maxConcurrentRequests, maxHighQueueSize, maxLowQueueSize, disableBackground);
         scheduler.setWhenFull(whenFull);
         scheduler.setLowPriorityMaxWait(lowPriorityMaxWait);
@@ -201,13 +218,30 @@ public class LlmQueueComponent extends DefaultComponent {
         });
     }
 
+    /** Names the environment variable when the bad value came from one. */
+    private void requireAtLeastOne(int value, String option) {
+        if (value < 1) {
+            String variable = fromEnvironment.get(option);
+            throw new IllegalArgumentException(option + " must be at least 1, was " + value
+                                               + (variable == null ? "" : " (from the environment variable " + variable
+                                                                          + "; set the option to override it)"));
+        }
+    }
+
     @Override
     protected void doStart() throws Exception {
         super.doStart();
         ExecutorServiceManager executors = getCamelContext().getExecutorServiceManager();
+        // one thread per call in flight, so bounded by the slots
         callExecutor = executors.newCachedThreadPool(this, "LlmQueueCall");
-        completionExecutor = executors.newCachedThreadPool(this, "LlmQueueCompletion");
-        timer = executors.newSingleThreadScheduledExecutor(this, "LlmQueueTimer");
+        // a fixed number of threads and a queue: a burst of endings (expiries, stop, background switched off) queues
+        // here instead of starting a thread each; the queue holds at most one entry per accepted request. Abort (not
+        // Camel's CallerRuns, which discards silently once shut down), so that a refusal completes inline.
+        int completionThreads = Math.max(maxConcurrentRequests, 2 * Runtime.getRuntime().availableProcessors());
+        completionExecutor = executors.newThreadPool(this, "LlmQueueCompletion",
+                profile("LlmQueueCompletion", completionThreads, completionThreads));
+        // unbounded: the scheduler arms one entry for all waiting requests, the calls one each for requestTimeout
+        timer = executors.newScheduledThreadPool(this, "LlmQueueTimer", profile("LlmQueueTimer", 1, 0));
         scheduler.start(callExecutor, timer);
         String name = componentName();
         if (name != null) {
@@ -218,6 +252,22 @@ public class LlmQueueComponent extends DefaultComponent {
             meters = LlmQueueMeters.bind(this, meterRegistry);
             addListener(meters);
         }
+    }
+
+    /** A pool with an unbounded queue that refuses (rather than drops) work once shut down. */
+    private static ThreadPoolProfile profile(String id, int poolSize, int maxPoolSize) {
+        ThreadPoolProfile profile = new ThreadPoolProfile(id);
+        profile.setPoolSize(poolSize);
+        // for a scheduled pool, a max pool size of 0 keeps Camel from capping its queue at 1000 entries
+        profile.setMaxPoolSize(maxPoolSize);
+        // Camel gives a thread pool with no queue size a SynchronousQueue, which refuses work when every thread is
+        // busy; a scheduled pool ignores it
+        profile.setMaxQueueSize(Integer.MAX_VALUE);
+        profile.setAllowCoreThreadTimeOut(true);
+        profile.setKeepAliveTime(60L);
+        profile.setTimeUnit(TimeUnit.SECONDS);
+        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort);
+        return profile;
     }
 
     /**
@@ -285,8 +335,14 @@ public class LlmQueueComponent extends DefaultComponent {
             callExecutor = null;
         }
         if (completionExecutor != null) {
-            executors.shutdownGraceful(completionExecutor);
+            ExecutorService completions = completionExecutor;
             completionExecutor = null;
+            // queued completions still run; any the pool drops when forced down run here: none is lost
+            executors.shutdown(completions);
+            if (!executors.awaitTermination(completions, getCamelContext().getShutdownStrategy().getTimeUnit()
+                    .toMillis(getCamelContext().getShutdownStrategy().getTimeout()))) {
+                executors.shutdownNow(completions).forEach(Runnable::run);
+            }
         }
         if (timer != null) {
             executors.shutdownNow(timer);
@@ -488,6 +544,11 @@ public class LlmQueueComponent extends DefaultComponent {
         }
 
         @Override
+        public void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
+            each(listener -> listener.onRetry(request, attempt, delayNanos, failure));
+        }
+
+        @Override
         public void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
             each(listener -> listener.onEnded(request, outcome, reason));
         }
@@ -496,8 +557,13 @@ public class LlmQueueComponent extends DefaultComponent {
             for (LlmQueueListener listener : listeners) {
                 try {
                     event.accept(listener);
-                } catch (RuntimeException e) {
-                    LOG.debug("llmqueue listener {} failed", listener, e);
+                } catch (Throwable t) {
+                    // even an Error: a listener must never keep a request from going on or an exchange from completing
+                    if (failedListeners.add(listener)) {
+                        LOG.warn("llmqueue listener {} threw; it is ignored each time it does (logged once)", listener, t);
+                    } else {
+                        LOG.debug("llmqueue listener {} threw", listener, t);
+                    }
                 }
             }
         }
@@ -512,6 +578,11 @@ public class LlmQueueComponent extends DefaultComponent {
     @ManagedOperation(description = "Cancels a waiting request by its id; returns whether one was waiting")
     public boolean cancel(String requestId) {
         return scheduler != null && scheduler.cancel(requestId);
+    }
+
+    /** The timer of the queue; null while the component is not started. */
+    ScheduledExecutorService getTimer() {
+        return timer;
     }
 
     /** The pool routes resume on; null when stopped (the caller then completes inline). */
@@ -561,6 +632,7 @@ public class LlmQueueComponent extends DefaultComponent {
      */
     @ManagedAttribute(description = "How many LLM calls may be in flight at once")
     public void setMaxConcurrentRequests(int maxConcurrentRequests) {
+        fromEnvironment.remove("maxConcurrentRequests");
         if (scheduler != null) {
             scheduler.setMaxConcurrentRequests(maxConcurrentRequests);
         }
@@ -603,6 +675,7 @@ public class LlmQueueComponent extends DefaultComponent {
      * How many HIGH priority requests may wait.
      */
     public void setMaxHighQueueSize(int maxHighQueueSize) {
+        fromEnvironment.remove("maxHighQueueSize");
         if (scheduler != null) {
             scheduler.setMaxHighQueueSize(maxHighQueueSize);
         }
@@ -617,6 +690,7 @@ public class LlmQueueComponent extends DefaultComponent {
      * How many LOW priority requests may wait.
      */
     public void setMaxLowQueueSize(int maxLowQueueSize) {
+        fromEnvironment.remove("maxLowQueueSize");
         if (scheduler != null) {
             scheduler.setMaxLowQueueSize(maxLowQueueSize);
         }
@@ -718,5 +792,16 @@ public class LlmQueueComponent extends DefaultComponent {
      */
     public void setMaxResponseSize(int maxResponseSize) {
         this.maxResponseSize = maxResponseSize;
+    }
+
+    public long getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    /**
+     * Default for the endpoints' connectTimeout, in milliseconds.
+     */
+    public void setConnectTimeout(long connectTimeout) {
+        this.connectTimeout = connectTimeout;
     }
 }

@@ -19,10 +19,16 @@ public final class LlmQueueConstants {
     public static final String SYSTEM_MESSAGE = "CamelLlmQueueSystemMessage";
 
     @Metadata(label = "producer", javaType = "Long",
-              description = "A deadline for this request, in epoch milliseconds: if it is still waiting then, it fails"
-                            + " with LlmQueueTimeoutException at that moment and no call is made. The earlier of this and"
-                            + " maxQueueTime applies.")
+              description = "A deadline for this request, in epoch milliseconds or as a java.time.Instant (also ISO-8601"
+                            + " text): if it is still waiting then, it fails with LlmQueueTimeoutException at that moment"
+                            + " and no call is made. The earliest of this, CamelLlmQueueTimeout and maxQueueTime"
+                            + " applies; a deadline already past fails the request at once.")
     public static final String DEADLINE = "CamelLlmQueueDeadline";
+    @Metadata(label = "producer", javaType = "Long",
+              description = "How long this request may wait for a slot, from now: milliseconds, or a java.time.Duration"
+                            + " (also as text: 30s, PT30S). Like CamelLlmQueueDeadline, but relative; the earliest of the"
+                            + " two and maxQueueTime applies.")
+    public static final String TIMEOUT = "CamelLlmQueueTimeout";
 
     @Metadata(label = "producer", javaType = "Object",
               description = "The tools offered for this request, overriding the endpoint's tools option: a JSON array"

@@ -1,5 +1,6 @@
 package dev.llmqueue.camel;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -7,9 +8,21 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 import dev.llmqueue.camel.provider.LlmProvider;
 import dev.llmqueue.camel.provider.LlmReply;
@@ -19,12 +32,14 @@ import org.apache.camel.Category;
 import org.apache.camel.Consumer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.StreamCache;
 import org.apache.camel.WrappedFile;
 import org.apache.camel.Producer;
 import org.apache.camel.component.http.HttpEndpoint;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.HttpClient;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.routing.RoutingSupport;
@@ -85,11 +100,14 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                             + " server's default when not set.")
     private Integer maxTokens;
     @UriParam(label = "advanced", defaultValue = "5m", javaType = "java.time.Duration",
-              description = "How long the LLM server may stay silent during the HTTP call (the response timeout: a"
-                            + " non-streamed reply arrives all at once, so this bounds the wait for it). The connection"
-                            + " must be made within 30 seconds or this time, whichever is shorter. The wait for a slot is"
-                            + " bounded by maxQueueTime instead.")
+              description = "How long one HTTP call may take, from the connection to the last byte of the reply: a"
+                            + " call still running then is aborted and fails (a timeout, retried like other timeouts)."
+                            + " The wait for a slot is bounded by maxQueueTime instead.")
     private long requestTimeout = 5 * 60 * 1000L;
+    @UriParam(label = "advanced", defaultValue = "10s", javaType = "java.time.Duration",
+              description = "How long making the connection may take: the TCP connection and, for https, the TLS"
+                            + " handshake. Default: the component's connectTimeout.")
+    private long connectTimeout = 10_000;
     @UriParam(label = "advanced", defaultValue = "2",
               description = "How many times a call is tried again after a failure that may pass: no response, a timeout,"
                             + " 429 (but not insufficient_quota), 502, 503, 504. 0 turns retries off. Default: the"
@@ -225,6 +243,9 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         if (requestTimeout <= 0) {
             throw new IllegalArgumentException("requestTimeout must be positive, was " + requestTimeout + " ms");
         }
+        if (connectTimeout <= 0) {
+            throw new IllegalArgumentException("connectTimeout must be positive, was " + connectTimeout + " ms");
+        }
         if (maxTokens != null && maxTokens < 1) {
             throw new IllegalArgumentException("maxTokens must be at least 1, was " + maxTokens);
         }
@@ -240,26 +261,66 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         if (maxResponseSize < 1) {
             throw new IllegalArgumentException("maxResponseSize must be at least 1 byte, was " + maxResponseSize);
         }
-        serverUrl = stripTrailingSlash(checkBaseUrl(baseUrl != null ? baseUrl : llmProvider.defaultBaseUrl()));
+        serverUrl = stripTrailingSlash(checkBaseUrl(baseUrl != null ? baseUrl : llmProvider.defaultBaseUrl(),
+                llmProvider.defaultBaseUrl()));
         url = serverUrl + llmProvider.path(operation);
         requestOptions = LlmQueueRequestOptions.of(this);
     }
 
-    private static String checkBaseUrl(String base) {
+    /**
+     * Checks that the base URL is an http(s) URL with a host and nothing that cannot be part of a base: no user info,
+     * no query, no fragment. The errors never show the URL as given (nor URISyntaxException's message, which repeats
+     * it): it may hold a password.
+     */
+    private static String checkBaseUrl(String base, String example) {
         URI parsed;
         try {
             parsed = new URI(base);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("baseUrl '" + base + "' is not a URL: " + e.getMessage(), e);
+            throw new IllegalArgumentException("baseUrl " + shown(base) + " is not a valid URL (" + e.getReason()
+                                               + "); expected an http:// or https:// URL such as " + example);
         }
         if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme()) || parsed.getHost() == null) {
-            throw new IllegalArgumentException(
-                    "baseUrl '" + base + "' is not an http:// or https:// URL with a host, such as http://localhost:11434");
+            throw new IllegalArgumentException("baseUrl " + shown(base)
+                                               + " is not an http:// or https:// URL with a host, such as " + example);
         }
-        if (parsed.getRawQuery() != null || parsed.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("baseUrl must have no query and no user info; put credentials in apiKey");
+        List<String> extras = new ArrayList<>();
+        if (parsed.getRawUserInfo() != null) {
+            extras.add("user info (put the key in apiKey instead)");
+        }
+        if (parsed.getRawQuery() != null) {
+            extras.add("a query (?...)");
+        }
+        if (parsed.getRawFragment() != null) {
+            extras.add("a fragment (#...)");
+        }
+        if (!extras.isEmpty()) {
+            throw new IllegalArgumentException("baseUrl " + shown(base) + " has " + String.join(" and ", extras)
+                                               + ": expected a base URL with no user info, no query and no fragment,"
+                                               + " such as " + example);
         }
         return base;
+    }
+
+    /**
+     * The base URL as an error message may show it: user info masked, query and fragment cut off. Everything up to
+     * the last '@' counts as user info, so a password that contains '/', '?' or '#' is masked too.
+     */
+    static String shown(String base) {
+        String shown = base;
+        int at = shown.lastIndexOf('@');
+        if (at >= 0) {
+            int authority = shown.indexOf("//");
+            shown = (authority >= 0 && authority < at ? shown.substring(0, authority + 2) : "") + "***@"
+                    + shown.substring(at + 1);
+        }
+        for (int i = 0; i < shown.length(); i++) {
+            if (shown.charAt(i) == '?' || shown.charAt(i) == '#') {
+                shown = shown.substring(0, i + 1) + "...";
+                break;
+            }
+        }
+        return "'" + shown + "'";
     }
 
     private static String stripTrailingSlash(String base) {
@@ -269,8 +330,9 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        // camel-http builds the client, so TLS, proxies and pooling are configured on the http component as usual
-        long connectTimeout = Math.min(requestTimeout, 30_000L);
+        // camel-http builds the client, so TLS, proxies and pooling are configured on the http component as usual.
+        // Its connectTimeout also bounds the TLS handshake; its responseTimeout bounds each read, and call() bounds
+        // the whole reply
         // the scheduler bounds the calls in flight; the connection pool must never be a second, hidden queue
         int poolSize = Math.max(1000, getComponent().getMaxConcurrentRequests());
         Endpoint endpoint = getCamelContext().getEndpoint(url + "?responseTimeout=" + requestTimeout
@@ -298,9 +360,25 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
             || body instanceof Reader || body instanceof StreamCache || body instanceof WrappedFile) {
             // text as HTTP, file and messaging endpoints deliver it
             body = message.getBody(String.class);
+        } else if (body instanceof File || body instanceof Path) {
+            body = fileText(exchange, body);
         }
         String system = message.getHeader(LlmQueueConstants.SYSTEM_MESSAGE, systemMessage, String.class);
         return llmProvider.requestBody(requestOptions.request(exchange, model, body, system));
+    }
+
+    /**
+     * A file's text: its bytes through Camel's type converters, decoded as UTF-8 unless the exchange names another
+     * charset ({@code CamelCharsetName}).
+     */
+    private static String fileText(Exchange exchange, Object file) {
+        String charset = exchange.getProperty(ExchangePropertyKey.CHARSET_NAME, String.class);
+        try {
+            byte[] bytes = exchange.getContext().getTypeConverter().mandatoryConvertTo(byte[].class, exchange, file);
+            return new String(bytes, charset != null ? Charset.forName(charset) : StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("Cannot read the message body, the file " + file + ", as text: " + e, e);
+        }
     }
 
     /**
@@ -315,6 +393,8 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         int status;
         byte[] body;
         long retryAfter;
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> abort = abortAfterRequestTimeout(post, timedOut);
         try (ClassicHttpResponse response = httpClient.executeOpen(server, post, null)) {
             status = response.getCode();
             retryAfter = RetryPolicy.retryAfterMillis(headerValue(response, "retry-after-ms"),
@@ -325,8 +405,13 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                 // fully read: the connection goes back to the pool; a cut reply closes it with the response
                 EntityUtils.consume(entity);
             }
-        } catch (IOException e) {
-            throw noResponse(request.exchange(), e);
+        } catch (IOException | RuntimeException e) {
+            // any failure of the transport, not only I/O: a stopped client throws IllegalStateException
+            throw noResponse(request.exchange(), e, timedOut.get());
+        } finally {
+            if (abort != null) {
+                abort.cancel(false);
+            }
         }
         if (body == null) {
             throw new LlmProviderException(
@@ -338,8 +423,11 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
             String text = llmProvider.errorText(body);
             boolean quota = status == 429 && llmProvider.isQuotaExhausted(body);
             boolean retryable = !quota && (status == 429 || status == 502 || status == 503 || status == 504);
+            // a 404 that is not about the model: the path was wrong, so baseUrl probably is
+            String hint = status == 404 ? llmProvider.notFoundHint(serverUrl, body) : null;
             throw new LlmProviderException(
-                    llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : ""),
+                    llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : "")
+                                           + (hint != null ? "; " + hint : ""),
                     request.exchange(), status, llmProvider.name(), url, text, retryable, retryAfter, null);
         }
         try {
@@ -349,6 +437,26 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                     "Cannot read the " + operation + " reply of " + llmProvider.name() + " from POST " + url + ": "
                                            + e.getMessage(),
                     request.exchange(), status, llmProvider.name(), url, null, false, -1, e);
+        }
+    }
+
+    /**
+     * Arms the abort of the call at requestTimeout, so that it bounds the whole call (HttpClient's response timeout
+     * bounds each read only, and a reply that drips in never trips it). Null when the component's timer is gone (it
+     * is stopping): each read is still bounded.
+     */
+    private ScheduledFuture<?> abortAfterRequestTimeout(HttpPost post, AtomicBoolean timedOut) {
+        ScheduledExecutorService timer = getComponent().getTimer();
+        if (timer == null) {
+            return null;
+        }
+        try {
+            return timer.schedule(() -> {
+                timedOut.set(true);
+                post.cancel();
+            }, requestTimeout, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return null;
         }
     }
 
@@ -362,24 +470,56 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         if (in == null) {
             return new byte[0];
         }
-        byte[] bytes = in.readNBytes(maxResponseSize + 1);
+        // one byte more than the limit tells a reply at the limit from a larger one (saturated: an array cannot be larger)
+        byte[] bytes = in.readNBytes((int) Math.min((long) maxResponseSize + 1, Integer.MAX_VALUE));
         return bytes.length > maxResponseSize ? null : bytes;
     }
 
-    private LlmProviderException noResponse(Exchange exchange, Exception failure) {
+    /**
+     * The failure of a call that got no (complete) HTTP response, naming what happened and, for a timeout, which one.
+     *
+     * @param timedOut whether requestTimeout aborted the call
+     */
+    private LlmProviderException noResponse(Exchange exchange, Exception failure, boolean timedOut) {
         String what;
-        if (causedBy(failure, SocketTimeoutException.class)) {
+        if (timedOut) {
+            what = "the whole reply did not arrive within requestTimeout (" + requestTimeout + " ms)";
+        } else if (causedBy(failure, ConnectTimeoutException.class)) {
+            // HttpClient reports a TLS handshake that timed out as a connect timeout too
+            what = "no connection within connectTimeout (" + connectTimeout + " ms)"
+                   + (duringTlsHandshake(failure) ? "; is the server speaking https at " + serverUrl + "?" : "");
+        } else if (causedBy(failure, SSLException.class) && duringTlsHandshake(failure)) {
+            what = "TLS handshake failed; is the server speaking https at " + serverUrl + "?";
+        } else if (causedBy(failure, SocketTimeoutException.class)) {
             what = "no answer within requestTimeout (" + requestTimeout + " ms)";
         } else if (causedBy(failure, ConnectException.class)) {
             what = "cannot connect; is the server running at " + serverUrl + "?";
-        } else {
+        } else if (causedBy(failure, IOException.class)) {
             what = "no HTTP response";
+        } else {
+            what = "the HTTP client failed";
         }
-        // no response, a timeout, a dropped connection: the same request may well succeed later
-        boolean retryable = causedBy(failure, IOException.class);
+        // no response, a timeout, a dropped connection: the same request may well succeed later. A failure of the
+        // client itself (stopped, misconfigured) will not pass by trying again.
+        boolean retryable = timedOut || causedBy(failure, IOException.class);
         return new LlmProviderException(
                 llmProvider.name() + " call to POST " + url + " failed: " + what + " (" + failure + ")",
                 exchange, LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, retryable, -1, failure);
+    }
+
+    /** Whether the failure happened in the TLS handshake, which HttpClient runs while it connects. */
+    private static boolean duringTlsHandshake(Throwable failure) {
+        if (causedBy(failure, SSLHandshakeException.class)) {
+            return true;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            for (StackTraceElement frame : t.getStackTrace()) {
+                if (frame.getMethodName().equals("startHandshake")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
@@ -505,11 +645,23 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     }
 
     /**
-     * How long the HTTP call may take, in milliseconds.
+     * How long one HTTP call may take, from the connection to the last byte of the reply, in milliseconds.
      */
     public void setRequestTimeout(long requestTimeout) {
         this.requestTimeout = requestTimeout;
     }
+
+    public long getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    /**
+     * How long making the connection (TCP and TLS handshake) may take, in milliseconds.
+     */
+    public void setConnectTimeout(long connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
     public int getMaxRetries() {
         return maxRetries;
     }

@@ -4,7 +4,8 @@ import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
 
 /**
  * Follows requests through the queue: for statistics, metrics, health and logging. Called on the thread where the
- * step happens (the caller's, a call thread, the timer's); must be quick and must not throw.
+ * step happens (the caller's, a call thread, the timer's); must be quick and should not throw: a listener that throws
+ * (even an {@link Error}) is logged once and ignored, and never keeps an exchange from completing.
  */
 public interface LlmQueueListener {
 
@@ -47,6 +48,13 @@ public interface LlmQueueListener {
      */
     default void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure, Integer promptTokens,
                              Integer completionTokens) {
+    }
+
+    /**
+     * A call failed and will be tried again after {@code delayNanos}; the request holds no slot meanwhile. Not called
+     * for the last attempt: a request that fails for good ends with {@link #onEnded} ({@link Outcome#FAILED}).
+     */
+    default void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
     }
 
     /** The request ended; {@code reason} is set for {@link Outcome#REJECTED}. Called exactly once per request. */

@@ -7,7 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One DEBUG line per step of a request; WARN for provider errors. Never a prompt, a reply or a key: {@link RequestInfo}
+ * One DEBUG line per step of a request; WARN for a failed call that will be retried (the failure that ends a request
+ * is the exchange's exception, reported once by the route's error handler). Never a prompt, a reply or a key: {@link RequestInfo}
  * carries none.
  */
 final class LlmQueueLogger implements LlmQueueListener {
@@ -33,17 +34,33 @@ final class LlmQueueLogger implements LlmQueueListener {
     @Override
     public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure, Integer promptTokens,
                             Integer completionTokens) {
-        if (failure instanceof LlmProviderException e) {
-            LOG.warn("{} call failed: request {} attempt {} status {} url {}{}", e.getProvider(), request.requestId(),
-                    attempt, e.getStatusCode(), e.getUrl(), e.isRetryable() ? " (may be retried)" : "");
-        } else if (failure != null) {
-            LOG.warn("LLM call failed: request {} attempt {} url {}: {}", request.requestId(), attempt, request.url(),
-                    failure.getClass().getName());
+        if (failure != null) {
+            // the failure that ends a request is the exchange's exception, which the route's error handler reports;
+            // one that will be retried is logged by onRetry
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("call failed: request {} attempt {} url {}: {}", request.requestId(), attempt, request.url(),
+                        describe(failure));
+            }
         } else if (LOG.isDebugEnabled()) {
             LOG.debug("called {} {} attempt={} call={}ms promptTokens={} completionTokens={}", request.requestId(),
                     request.priority(), attempt, TimeUnit.NANOSECONDS.toMillis(callNanos), promptTokens,
                     completionTokens);
         }
+    }
+
+    @Override
+    public void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
+        LOG.warn("LLM call failed, retrying in {} ms: request {} {} attempt {} url {}: {}",
+                TimeUnit.NANOSECONDS.toMillis(delayNanos), request.requestId(), request.priority(), attempt,
+                request.url(), describe(failure));
+    }
+
+    /** The status and the provider's message; the message never holds a key (the exceptions are built that way). */
+    private static String describe(Exception failure) {
+        if (failure instanceof LlmProviderException e) {
+            return "status " + e.getStatusCode() + ": " + e.getMessage();
+        }
+        return String.valueOf(failure);
     }
 
     @Override

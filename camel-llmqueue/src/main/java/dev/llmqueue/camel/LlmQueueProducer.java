@@ -68,31 +68,41 @@ public class LlmQueueProducer extends DefaultAsyncProducer {
         }
         byte[] payload = endpoint.requestBody(exchange, model);
         boolean embedBatch = exchange.getMessage().getBody() instanceof List;
+        long deadline = deadlineNanos(exchange);
+        // the id is set only on a request that is about to be queued
         String id = endpoint.getCamelContext().getUuidGenerator().generateUuid();
         exchange.getMessage().setHeader(LlmQueueConstants.REQUEST_ID, id);
-        return new LlmQueueRequest(id, priority, endpoint, exchange, model, payload, embedBatch, deadlineNanos(exchange),
-                callback);
+        return new LlmQueueRequest(id, priority, endpoint, exchange, model, payload, embedBatch, deadline, callback);
     }
 
-    /** The earlier of maxQueueTime and the header CamelLlmQueueDeadline, as a System.nanoTime() value; 0 for none. */
+    /**
+     * The earliest of maxQueueTime and the headers CamelLlmQueueTimeout and CamelLlmQueueDeadline, as a
+     * System.nanoTime() value; 0 for none. Works on durations, saturated, so no value of a header can overflow: a
+     * deadline beyond a century counts as none, one in the past (however far) fails the request at once.
+     */
     private long deadlineNanos(Exchange exchange) {
-        long now = System.nanoTime();
-        long deadline = 0;
+        long remaining = Long.MAX_VALUE;
         long maxQueueTime = getEndpoint().getMaxQueueTime();
         if (maxQueueTime > 0) {
-            deadline = now + TimeUnit.MILLISECONDS.toNanos(maxQueueTime);
+            remaining = maxQueueTime;
         }
-        Object header = exchange.getMessage().getHeader(LlmQueueConstants.DEADLINE);
-        if (header != null) {
-            Long epochMillis = exchange.getContext().getTypeConverter().tryConvertTo(Long.class, exchange, header);
-            if (epochMillis == null) {
-                throw new IllegalArgumentException("Invalid header " + LlmQueueConstants.DEADLINE + " '" + header
-                                                   + "': expected a deadline in epoch milliseconds");
-            }
-            // never 0, which means "no deadline"
-            long fromHeader = now + TimeUnit.MILLISECONDS.toNanos(epochMillis - System.currentTimeMillis()) | 1;
-            deadline = deadline == 0 ? fromHeader : Math.min(deadline, fromHeader);
+        Object timeout = exchange.getMessage().getHeader(LlmQueueConstants.TIMEOUT);
+        if (timeout != null) {
+            remaining = Math.min(remaining, LlmQueueHeaders.timeoutMillis(exchange, timeout));
         }
-        return deadline;
+        Object deadline = exchange.getMessage().getHeader(LlmQueueConstants.DEADLINE);
+        if (deadline != null) {
+            long epochMillis = LlmQueueHeaders.deadlineEpochMillis(exchange, deadline);
+            remaining = Math.min(remaining, LlmQueueHeaders.saturatedSubtract(epochMillis, System.currentTimeMillis()));
+        }
+        if (remaining == Long.MAX_VALUE) {
+            return 0;
+        }
+        long nanos = TimeUnit.MILLISECONDS.toNanos(Math.max(remaining, -1));
+        if (nanos > LlmQueueScheduler.MAX_DEADLINE_NANOS) {
+            return 0;
+        }
+        // never 0, which means "no deadline"
+        return System.nanoTime() + nanos | 1;
     }
 }

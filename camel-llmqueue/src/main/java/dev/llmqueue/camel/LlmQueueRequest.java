@@ -3,7 +3,6 @@ package dev.llmqueue.camel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -141,6 +140,11 @@ final class LlmQueueRequest extends QueuedTask {
     }
 
     @Override
+    public void retryScheduled(long delayNanos) {
+        events.onRetry(info, attempts, delayNanos, failure);
+    }
+
+    @Override
     public void complete() {
         deliver(failure == null ? Outcome.COMPLETED : Outcome.FAILED, null, this::applyOutcome);
     }
@@ -211,8 +215,16 @@ final class LlmQueueRequest extends QueuedTask {
         if (!finished.compareAndSet(false, true)) {
             throw new IllegalStateException("llmqueue request " + id + " completed twice");
         }
-        // counted before the route resumes, so that what the route reads of the statistics includes it
-        events.onEnded(info, kind, reason);
+        try {
+            // counted before the route resumes, so that what the route reads of the statistics includes it
+            events.onEnded(info, kind, reason);
+        } finally {
+            // whatever a listener did, the exchange resumes
+            resume(outcome);
+        }
+    }
+
+    private void resume(Runnable outcome) {
         Runnable resume = () -> {
             try {
                 outcome.run();
@@ -237,8 +249,9 @@ final class LlmQueueRequest extends QueuedTask {
         }
         try {
             completions.execute(resume);
-        } catch (RejectedExecutionException e) {
-            // the pool went down with the context; completing inline is better than losing the exchange
+        } catch (Throwable e) {
+            // the pool went down with the context, or cannot start a thread: completing inline is better than
+            // losing the exchange
             resume.run();
         }
     }

@@ -2,9 +2,7 @@ package dev.llmqueue.camel;
 
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,7 +43,12 @@ public final class LlmQueueStatistics implements LlmQueueListener {
     public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure, Integer promptTokens,
                             Integer completionTokens) {
         calls.get(request.priority()).add(TimeUnit.NANOSECONDS.toMillis(callNanos));
-        servers.computeIfAbsent(request.serverUrl(), url -> new Server()).record(failure);
+        if (Server.unreachable(failure)) {
+            servers.computeIfAbsent(request.serverUrl(), url -> new Server()).failed(failure.getMessage());
+        } else {
+            // a server that answered is reachable: only servers failing right now are kept
+            servers.remove(request.serverUrl());
+        }
     }
 
     @Override
@@ -100,6 +103,7 @@ public final class LlmQueueStatistics implements LlmQueueListener {
 
     /**
      * The servers whose last {@value #UNREACHABLE_AFTER} calls all failed to connect or timed out, with the last error.
+     * Only servers whose last call failed that way are tracked, so this costs nothing per server ever called.
      */
     public Map<String, String> unreachableServers() {
         Map<String, String> unreachable = new LinkedHashMap<>();
@@ -110,6 +114,11 @@ public final class LlmQueueStatistics implements LlmQueueListener {
             }
         });
         return unreachable;
+    }
+
+    /** For tests: the servers tracked, which are only those whose last call failed to connect or timed out. */
+    int trackedServers() {
+        return servers.size();
     }
 
     public void reset() {
@@ -161,26 +170,22 @@ public final class LlmQueueStatistics implements LlmQueueListener {
         }
     }
 
-    /** Whether the recent calls to one server could reach it. */
+    /** A server whose last calls failed to connect or timed out: how many in a row, and the last error. */
     private static final class Server {
-        private final Deque<String> recentErrors = new ArrayDeque<>(UNREACHABLE_AFTER);
+        private int failuresInARow;
+        private String lastError;
 
-        synchronized void record(Exception failure) {
-            if (recentErrors.size() == UNREACHABLE_AFTER) {
-                recentErrors.removeFirst();
-            }
-            recentErrors.addLast(unreachable(failure) ? failure.getMessage() : "");
+        synchronized void failed(String error) {
+            failuresInARow++;
+            lastError = error;
         }
 
         /** The last error when the last calls all failed to connect or timed out, else null. */
         synchronized String unreachableError() {
-            if (recentErrors.size() < UNREACHABLE_AFTER || recentErrors.stream().anyMatch(String::isEmpty)) {
-                return null;
-            }
-            return recentErrors.getLast();
+            return failuresInARow >= UNREACHABLE_AFTER ? lastError : null;
         }
 
-        private static boolean unreachable(Exception failure) {
+        static boolean unreachable(Exception failure) {
             for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
                 if (t instanceof ConnectException || t instanceof SocketTimeoutException) {
                     return true;

@@ -10,8 +10,16 @@ import org.apache.camel.ExchangeTimedOutException;
 public class LlmQueueTimeoutException extends ExchangeTimedOutException {
 
     private static final long serialVersionUID = 1L;
+    private final String reason;
 
     public LlmQueueTimeoutException(Exchange exchange, long waitedMillis, String message) {
         super(exchange, waitedMillis, message);
+        this.reason = message;
+    }
+
+    /** Our own sentence, not the superclass's "The OUT message was not received within..." of Camel 2 days. */
+    @Override
+    public String getMessage() {
+        return createExceptionMessage(reason, getExchange(), null);
     }
 }

@@ -73,6 +73,33 @@ class LlmQueueComponentTest {
     }
 
     @Test
+    void anOutOfRangeEnvironmentVariableFailsNamingTheVariable() {
+        CamelContext context = new DefaultCamelContext();
+        Exception e = assertThrows(Exception.class, () -> {
+            context.addComponent("llmqueue", new LlmQueueComponent(Map.of("LLM_MAX_CONCURRENT_REQUESTS", "0")::get));
+            context.start();
+        });
+        String message = String.valueOf(org.apache.camel.util.ObjectHelper.getException(IllegalArgumentException.class,
+                e));
+        assertTrue(message.contains("maxConcurrentRequests must be at least 1, was 0")
+                   && message.contains("environment variable LLM_MAX_CONCURRENT_REQUESTS=0"), message);
+    }
+
+    @Test
+    void anOutOfRangeOptionDoesNotBlameTheEnvironment() {
+        CamelContext context = new DefaultCamelContext();
+        LlmQueueComponent component = new LlmQueueComponent(Map.of("LLM_MAX_CONCURRENT_REQUESTS", "3")::get);
+        component.setMaxConcurrentRequests(0);
+        Exception e = assertThrows(Exception.class, () -> {
+            context.addComponent("llmqueue", component);
+            context.start();
+        });
+        String message = String.valueOf(org.apache.camel.util.ObjectHelper.getException(IllegalArgumentException.class,
+                e));
+        assertTrue(message.contains("was 0") && !message.contains("environment"), message);
+    }
+
+    @Test
     void theOpenAiKeyDefaultsToTheEnvironmentAndAnExplicitKeyBeatsIt() throws Exception {
         CamelContext context = new DefaultCamelContext();
         context.addComponent("llmqueue", new LlmQueueComponent(Map.of("OPENAI_API_KEY", "sk-env")::get));

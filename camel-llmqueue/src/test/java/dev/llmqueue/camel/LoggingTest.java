@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
@@ -103,13 +104,28 @@ class LoggingTest {
     }
 
     @Test
-    void aProviderErrorIsAWarningWithStatusAndUrl() throws Exception {
+    void aFailureThatWillBeRetriedIsOneWarningWithStatusUrlAndDelay() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        server.respondWith(request -> calls.getAndIncrement() == 0
+                ? FakeLlmServer.json(503, "{\"error\":\"server busy\"}") : FakeLlmServer.echo(request));
+        Exchange done = send("llmqueue:ollama?model=llama3.2&retryBackoff=10&baseUrl=" + server.baseUrl(), "hello",
+                "HIGH");
+        assertNull(done.getException());
+        String log = log();
+        assertTrue(log.contains("WARN dev.llmqueue.camel.LlmQueueComponent - LLM call failed, retrying in "), log);
+        assertTrue(log.contains("request " + id(done) + " HIGH attempt 1 url " + server.baseUrl() + "/api/chat: status 503"),
+                log);
+    }
+
+    @Test
+    void theFailureThatEndsARequestIsLeftToTheRoutesErrorHandlerAndNotLoggedAgain() throws Exception {
         server.respondWith(request -> FakeLlmServer.json(404, "{\"error\":\"model not found\"}"));
         Exchange done = send("llmqueue:ollama?model=nope&maxRetries=0&baseUrl=" + server.baseUrl(), "hello", "HIGH");
         assertInstanceOf(LlmProviderException.class, done.getException());
         String log = log();
-        assertTrue(log.contains("WARN dev.llmqueue.camel.LlmQueueComponent - ollama call failed: request " + id(done)
-                                + " attempt 1 status 404 url " + server.baseUrl() + "/api/chat"), log);
+        assertFalse(log.contains(" WARN "), "no warning of ours for a failure the exchange carries:\n" + log);
+        assertFalse(log.contains("may be retried"), log);
+        assertTrue(log.contains("call failed: request " + id(done) + " attempt 1"), "at DEBUG:\n" + log);
         assertTrue(log.contains("failed " + id(done) + " HIGH"), log);
     }
 

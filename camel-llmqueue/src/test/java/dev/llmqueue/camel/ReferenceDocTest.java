@@ -80,6 +80,28 @@ class ReferenceDocTest {
         assertSameNames(MESSAGE_HEADERS, "headers");
     }
 
+    /**
+     * A sentence such as "supports 16 options" once listed 15: the page may state a count only when it is right (it is
+     * simplest to state none).
+     */
+    @Test
+    void countsStatedInTheTextMatchTheJson() throws IOException {
+        Pattern stated = Pattern.compile("supports (\\d+) (options|message headers)");
+        List<String> wrong = new ArrayList<>();
+        for (String line : Files.readAllLines(docPath, StandardCharsets.UTF_8)) {
+            for (Matcher m = stated.matcher(line); m.find();) {
+                int count = Integer.parseInt(m.group(1));
+                int actual = m.group(2).equals("message headers") ? jsonNames("headers").size()
+                        : line.contains("endpoint") ? jsonNames("properties").size()
+                        : jsonNames("componentProperties").size();
+                if (count != actual) {
+                    wrong.add("'" + m.group() + "' in: " + line.trim() + " (the JSON has " + actual + ")");
+                }
+            }
+        }
+        assertTrue(wrong.isEmpty(), docPath + ": counts that differ from the JSON:\n  " + String.join("\n  ", wrong));
+    }
+
     @Test
     void documentedDefaultsMatchTheJson() {
         List<String> mismatches = new ArrayList<>();

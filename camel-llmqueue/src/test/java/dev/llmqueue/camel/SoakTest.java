@@ -25,7 +25,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * 20,000 requests of mixed priority through 8 slots against a server that injects every fault (429 with Retry-After,
  * 503 busy, 500, timeouts, dropped connections, malformed JSON), while requests expire and get cancelled and the
- * limit and the background switch change mid-run. Nothing may be lost, and every failure has a documented type.
+ * limit and the background switch change mid-run. Every request has a deadline, so thousands of deadlines wait at once;
+ * a phase where the server rate-limits everything puts more than a thousand requests between two attempts at once; a
+ * block of 1,500 requests shares one deadline and expires in one burst; and a listener throws an Error on every
+ * seventh event. More, in each case, than any pool or timer of Camel's holds by default. Nothing may be lost, and every
+ * failure has a documented type.
  */
 class SoakTest {
 
@@ -48,12 +52,13 @@ class SoakTest {
             component.setMaxConcurrentRequests(8);
             component.setMaxHighQueueSize(REQUESTS);
             component.setMaxLowQueueSize(REQUESTS);
+            component.addListener(new ThrowingListener());
             context.addComponent("llmqueue", component);
             context.start();
             Map<String, Integer> outcomes = new TreeMap<>();
             try {
                 AsyncProducer producer = context.getEndpoint("llmqueue:ollama?model=llama3.2&requestTimeout=300"
-                                                             + "&retryBackoff=5&maxRetryBackoff=50&baseUrl="
+                                                             + "&retryBackoff=5&maxRetryBackoff=1000&baseUrl="
                                                              + simulator.ollamaBaseUrl())
                         .createAsyncProducer();
                 ServiceHelper.startService(producer);
@@ -62,9 +67,19 @@ class SoakTest {
                 AtomicInteger[] callbacks = new AtomicInteger[REQUESTS];
                 CountDownLatch allDone = new CountDownLatch(REQUESTS);
                 long started = System.nanoTime();
+                long burstDeadline = 0;
+                int peakWaiting = 0;
+                int peakRetrying = 0;
                 for (int i = 0; i < REQUESTS; i++) {
                     switch (i) {
+                        case 3_000 -> burstDeadline = System.currentTimeMillis() + 100;
                         case 5_000 -> component.setMaxConcurrentRequests(4);
+                        case 6_000 -> simulator.setFaults(Faults.builder().rateLimited(1.0, Duration.ofSeconds(1)).build());
+                        case 8_000 -> {
+                            peakWaiting = component.getHighPriorityQueueSize() + component.getLowPriorityQueueSize();
+                            peakRetrying = awaitRetrying(component, 1_000);
+                            simulator.setFaults(faults);
+                        }
                         case 10_000 -> component.setDisableBackground(true);
                         case 12_000 -> component.setDisableBackground(false);
                         case 15_000 -> component.setMaxConcurrentRequests(8);
@@ -74,8 +89,12 @@ class SoakTest {
                     Exchange exchange = producer.getEndpoint().createExchange();
                     exchange.getMessage().setBody("request " + i);
                     exchange.getMessage().setHeader(LlmQueueConstants.PRIORITY, i % 3 == 0 ? "HIGH" : "LOW");
-                    if (i % 20 == 0) {
+                    if (i >= 3_000 && i < 4_500) {
+                        exchange.getMessage().setHeader(LlmQueueConstants.DEADLINE, burstDeadline);
+                    } else if (i % 20 == 0) {
                         exchange.getMessage().setHeader(LlmQueueConstants.DEADLINE, System.currentTimeMillis() + 30);
+                    } else {
+                        exchange.getMessage().setHeader(LlmQueueConstants.TIMEOUT, Duration.ofSeconds(30));
                     }
                     AtomicInteger count = callbacks[i] = new AtomicInteger();
                     exchanges.add(exchange);
@@ -95,10 +114,14 @@ class SoakTest {
                     assertEquals(1, callbacks[i].get(), "callbacks of exchange " + i);
                     outcomes.merge(outcome(exchanges.get(i)), 1, Integer::sum);
                 }
-                System.out.printf("soak: %d requests in %d ms: %s; simulator %s%n", REQUESTS, millis, outcomes,
+                System.out.printf("soak: %d requests in %d ms: %s; peak waiting with a deadline %d, peak retrying %d;"
+                                  + " simulator %s%n", REQUESTS, millis, outcomes, peakWaiting, peakRetrying,
                         simulator.stats());
+                assertTrue(peakWaiting > 1_000, "more deadlines waiting at once than a default timer holds: " + peakWaiting);
+                assertTrue(peakRetrying > 1_000, "more requests between attempts at once than a timer holds: " + peakRetrying);
                 assertEquals(REQUESTS, outcomes.values().stream().mapToInt(Integer::intValue).sum());
-                assertTrue(outcomes.getOrDefault("succeeded", 0) > REQUESTS / 2, outcomes.toString());
+                // the phase where the server rate-limits everything fails some for good
+                assertTrue(outcomes.getOrDefault("succeeded", 0) > REQUESTS / 3, outcomes.toString());
                 LlmQueueStatistics statistics = component.getStatistics();
                 assertEquals(outcomes.getOrDefault("succeeded", 0), (int) statistics.getCompleted());
                 assertEquals(outcomes.getOrDefault("failed", 0), (int) statistics.getFailed());
@@ -116,6 +139,53 @@ class SoakTest {
                 .filter(t -> t.isAlive() && (t.getName().contains("Camel") || t.getName().contains("LlmQueue")))
                 .map(Thread::getName).toList();
         assertEquals(List.of(), leaked, "threads left by the component after the context stopped");
+    }
+
+    /** Waits until more than {@code count} requests are between two attempts; returns how many. */
+    private static int awaitRetrying(LlmQueueComponent component, int count) {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        int retrying;
+        while ((retrying = component.getRetryingRequests()) <= count && System.nanoTime() < giveUp) {
+            Thread.onSpinWait();
+        }
+        return retrying;
+    }
+
+    /** Throws an Error on every seventh event: a broken listener must never cost an exchange its completion. */
+    private static final class ThrowingListener implements LlmQueueListener {
+        private final AtomicInteger events = new AtomicInteger();
+
+        private void maybeThrow() {
+            if (events.incrementAndGet() % 7 == 0) {
+                throw new AssertionError("a broken listener");
+            }
+        }
+
+        @Override
+        public void onQueued(RequestInfo request) {
+            maybeThrow();
+        }
+
+        @Override
+        public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
+            maybeThrow();
+        }
+
+        @Override
+        public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure,
+                                Integer promptTokens, Integer completionTokens) {
+            maybeThrow();
+        }
+
+        @Override
+        public void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
+            maybeThrow();
+        }
+
+        @Override
+        public void onEnded(RequestInfo request, Outcome outcome, LlmQueueRejectedException.Reason reason) {
+            maybeThrow();
+        }
     }
 
     private static String outcome(Exchange exchange) {

@@ -110,7 +110,9 @@ public final class LlmSimulator implements AutoCloseable {
     public static final String BAD_API_KEY = "bad-key";
 
     static final String USAGE = String.join(System.lineSeparator(),
-            "usage: java -cp llm-simulator.jar dev.llmqueue.simulator.LlmSimulator [options]",
+            "usage, from the repository's root: mvn -q -pl llm-simulator compile exec:java -Dexec.args=\"[options]\"",
+            "   or, with Jackson on the classpath: java -cp llm-simulator.jar:jackson-databind.jar:jackson-core.jar:"
+            + "jackson-annotations.jar dev.llmqueue.simulator.LlmSimulator [options]",
             "  --port N                 port on 127.0.0.1, 0 = ephemeral (default 0)",
             "  --service-time D         fixed time per request, e.g. 50ms, 2s, 0 (default 0)",
             "  --per-token-time D       added per completion token (default 0)",

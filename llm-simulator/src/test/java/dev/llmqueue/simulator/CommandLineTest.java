@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,6 +74,28 @@ class CommandLineTest {
         assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--port"));
         assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--parallelism", "two"));
         assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--parallelism", "0"));
+    }
+
+    /**
+     * The simulator needs Jackson: the help once showed {@code java -cp llm-simulator.jar ...}, which fails with
+     * NoClassDefFoundError. It shows a Maven command (this module's exec-maven-plugin knows the main class and the
+     * classpath) and a java command with the Jackson jars.
+     */
+    @Test
+    void helpShowsCommandsThatPutJacksonOnTheClasspath() throws Exception {
+        assertTrue(LlmSimulator.USAGE.contains("mvn -q -pl llm-simulator compile exec:java -Dexec.args="),
+                LlmSimulator.USAGE);
+        String pom = Files.readString(Path.of("pom.xml"));
+        assertTrue(pom.contains("<artifactId>exec-maven-plugin</artifactId>")
+                   && pom.contains("<mainClass>dev.llmqueue.simulator.LlmSimulator</mainClass>"),
+                "exec:java needs the main class in llm-simulator/pom.xml");
+        for (String line : LlmSimulator.USAGE.split("\\R")) {
+            if (line.contains("java -cp")) {
+                for (String jar : new String[] {"jackson-databind", "jackson-core", "jackson-annotations"}) {
+                    assertTrue(line.contains(jar), "the java -cp line lacks " + jar + ": " + line);
+                }
+            }
+        }
     }
 
     @Test

@@ -373,6 +373,55 @@ public abstract class LlmProvider {
         }
     }
 
+    /**
+     * What to add to the message of a 404 answer. A 404 about the model (it does not exist, or is not pulled) needs
+     * nothing. A 404 from a path the server did not recognise means that {@code baseUrl} is wrong, and the hint says
+     * how it probably is. A pure function of its arguments.
+     *
+     * @param baseUrl the endpoint's base URL, without a trailing slash
+     * @param body    the body of the 404 answer, possibly empty
+     * @return a question to append to the error message, or null
+     */
+    public String notFoundHint(String baseUrl, byte[] body) {
+        return null;
+    }
+
+    /**
+     * Whether an error body says that the model does not exist: OpenAI's {@code "code": "model_not_found"}, or a
+     * message that names a model and says "not found" (Ollama: {@code model "x" not found, try pulling it first}) or
+     * "does not exist" (OpenAI, vLLM: {@code The model `x` does not exist}).
+     */
+    protected final boolean isModelNotFound(byte[] body) {
+        if (body == null || body.length == 0) {
+            return false;
+        }
+        try {
+            JsonNode root = MAPPER.readTree(body);
+            if (root != null && "model_not_found".equals(root.path("error").path("code").asText())) {
+                return true;
+            }
+        } catch (IOException e) {
+            // not JSON: the text decides
+        }
+        String text = errorText(body);
+        String lower = text == null ? "" : text.toLowerCase(java.util.Locale.ROOT);
+        return lower.contains("model") && (lower.contains("not found") || lower.contains("does not exist"));
+    }
+
+    /** The path of a base URL without its trailing slash: empty for a server's root. */
+    protected static String pathOf(String baseUrl) {
+        String path;
+        try {
+            path = java.net.URI.create(baseUrl).getRawPath();
+        } catch (IllegalArgumentException e) {
+            path = null;
+        }
+        if (path == null) {
+            return "";
+        }
+        return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+
     // ---- shared body checks ----
 
     private static ArrayNode messages(LlmRequest request) {

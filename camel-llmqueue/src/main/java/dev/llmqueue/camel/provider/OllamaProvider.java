@@ -33,6 +33,18 @@ final class OllamaProvider extends LlmProvider {
         };
     }
 
+    /**
+     * Ollama serves its API under the server's root ({@code /api/...}): a 404 that is not about the model comes from a
+     * baseUrl with a path, such as {@code http://host:11434/v1} (the OpenAI-compatible endpoint) or {@code .../api}.
+     */
+    @Override
+    public String notFoundHint(String baseUrl, byte[] body) {
+        if (isModelNotFound(body) || pathOf(baseUrl).isEmpty()) {
+            return null;
+        }
+        return "is baseUrl the server's root, such as " + defaultBaseUrl() + "?";
+    }
+
     @Override
     protected void writeChat(ObjectNode json, LlmRequest request, ArrayNode messages) {
         if (!request.images().isEmpty()) {

@@ -34,6 +34,18 @@ final class OpenAiProvider extends LlmProvider {
         };
     }
 
+    /**
+     * The paths are appended to a baseUrl that includes the API version: a 404 that is not about the model, from a
+     * baseUrl that does not end with {@code /v1}, most likely means {@code /v1} was left out.
+     */
+    @Override
+    public String notFoundHint(String baseUrl, byte[] body) {
+        if (isModelNotFound(body) || pathOf(baseUrl).endsWith("/v1")) {
+            return null;
+        }
+        return "is `/v1` missing from baseUrl?";
+    }
+
     @Override
     protected void writeChat(ObjectNode json, LlmRequest request, ArrayNode messages) {
         if (!request.images().isEmpty()) {

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -21,6 +22,8 @@ import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
 import dev.llmqueue.camel.LlmQueueWhenFull;
 import dev.llmqueue.camel.queue.QueuedTask.Signal;
 import dev.llmqueue.camel.queue.QueuedTask.State;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Two LIFO stacks and a number of slots, shared by every endpoint of a component.
@@ -37,15 +40,44 @@ import dev.llmqueue.camel.queue.QueuedTask.State;
  * target at its limit never makes dispatch walk the stacks, each target keeps its own pair of stacks; a push sequence
  * number orders them into the component's two logical stacks, and choosing the next task costs one look per target.
  * <p>
- * Every accepted task ends exactly once; the task's own methods are always called outside the lock.
+ * Only servers with work waiting or running have a target, so dispatch costs one look per active server, however many
+ * servers were ever seen; an idle server's lowered limit is remembered for the {@value #REMEMBERED_LIMITS} most
+ * recently idle ones.
+ * <p>
+ * Waiting costs no bounded resource: deadlines and retry times sit in two heaps inside the scheduler, and one timer
+ * entry is armed for the earliest of them. A million waiting requests with deadlines arm one timer.
+ * <p>
+ * Every accepted task ends exactly once; the task's ending methods ({@code complete}, {@code reject}...) are always
+ * called outside the lock, and a task's failure to end never stops the others from ending.
  */
 public final class LlmQueueScheduler {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LlmQueueScheduler.class);
+
+    /**
+     * A deadline further away than this (a century) counts as none: every instant the scheduler compares then lies
+     * within a century of now, so no difference of two {@code nanoTime} values can overflow.
+     */
+    public static final long MAX_DEADLINE_NANOS = TimeUnit.DAYS.toNanos(36_500);
+    /** How many idle servers keep a lowered adaptive limit; the least recently idle is forgotten first. */
+    static final int REMEMBERED_LIMITS = 1000;
+
     private final ReentrantLock lock = new ReentrantLock();
-    private final Set<QueuedTask> retrying = new HashSet<>();
     /** The tasks holding a slot; their number is the slots in use. */
     private final Set<QueuedTask> running = new HashSet<>();
+    /** The servers with tasks waiting on their stacks or running. */
     private final Map<Object, Target> targets = new HashMap<>();
+    /** Idle servers whose limit was lowered, least recently idle first. */
+    private final Map<Object, Target> idleLimits = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Object, Target> eldest) {
+            return size() > REMEMBERED_LIMITS;
+        }
+    };
+    /** Waiting tasks with a deadline, earliest first. */
+    private final TaskHeap deadlines = new TaskHeap(TaskHeap.Key.DEADLINE);
+    /** Tasks between two attempts, earliest retry first: they hold no slot and sit on no stack. */
+    private final TaskHeap retries = new TaskHeap(TaskHeap.Key.RETRY);
 
     /** System.nanoTime, or a test's clock. */
     private LongSupplier clock = System::nanoTime;
@@ -64,15 +96,29 @@ public final class LlmQueueScheduler {
     private boolean adaptiveConcurrency = true;
     private long lowPriorityMaxWaitNanos;
     private LlmQueueWhenFull whenFull = LlmQueueWhenFull.rejectNew;
+    /** The one timer entry, armed for {@link #wakeUpAt}: the earliest deadline or retry. */
+    private ScheduledFuture<?> wakeUp;
+    private long wakeUpAt;
+    /** Tells the armed wake-up from one that was replaced but fires anyway. */
+    private long wakeUps;
 
     /** One server's waiting tasks, its calls in flight, and its adaptive limit. */
     private static final class Target {
+        final Object key;
         final TaskStack high = new TaskStack();
         final TaskStack low = new TaskStack();
         int running;
         /** Integer.MAX_VALUE while the server has not said it is overloaded. */
         int limit = Integer.MAX_VALUE;
         int successes;
+
+        Target(Object key) {
+            this.key = key;
+        }
+
+        boolean isIdle() {
+            return running == 0 && high.size() == 0 && low.size() == 0;
+        }
     }
 
     public LlmQueueScheduler(int maxConcurrentRequests, int maxHighQueueSize, int maxLowQueueSize,
@@ -131,8 +177,10 @@ public final class LlmQueueScheduler {
                 limit = maxHighQueueSize;
                 option = "maxHighQueueSize";
             }
+            long now = clock.getAsLong();
             long deadline = task.deadlineNanos();
-            long remaining = deadline - clock.getAsLong();
+            // a duration, never an instant, is compared: nanoTime values may have any sign
+            long remaining = deadline - now;
             expiredOnArrival = deadline != 0 && remaining <= 0;
             if (expiredOnArrival) {
                 task.state = State.ENDED;
@@ -146,17 +194,21 @@ public final class LlmQueueScheduler {
                     dropped = oldest(task.priority());
                     end(dropped);
                 }
-                if (deadline != 0) {
-                    task.deadlineTimer = timer.schedule(() -> expire(task), remaining, TimeUnit.NANOSECONDS);
-                }
                 push(task);
+                if (deadline != 0 && remaining <= MAX_DEADLINE_NANOS) {
+                    task.deadlineAt = deadline;
+                    deadlines.add(task);
+                    arm(now);
+                }
             }
         } finally {
             lock.unlock();
         }
         if (dropped != null) {
-            dropped.reject(Reason.QUEUE_FULL, "dropped as the oldest request of the full " + dropped.priority()
-                                              + " priority stack to make room for a newer one (whenFull=dropOldest)");
+            QueuedTask oldest = dropped;
+            safely(oldest, () -> oldest.reject(Reason.QUEUE_FULL, "dropped as the oldest request of the full "
+                                                                  + oldest.priority() + " priority stack to make room"
+                                                                  + " for a newer one (whenFull=dropOldest)"));
         }
         if (expiredOnArrival) {
             // its deadline had passed before it arrived (task.state may not be read here: once pushed, the task
@@ -169,7 +221,7 @@ public final class LlmQueueScheduler {
 
     /** On top of its own stack. Under the lock. */
     private void push(QueuedTask task) {
-        Target target = targets.computeIfAbsent(task.target(), t -> new Target());
+        Target target = target(task);
         task.state = State.WAITING;
         task.pushedNanos = clock.getAsLong();
         task.pushSequence = ++pushes;
@@ -182,6 +234,30 @@ public final class LlmQueueScheduler {
         }
     }
 
+    /** The task's server, made active again if it was idle. Under the lock. */
+    private Target target(QueuedTask task) {
+        Object key = task.target();
+        Target target = targets.get(key);
+        if (target == null) {
+            target = idleLimits.remove(key);
+            if (target == null) {
+                target = new Target(key);
+            }
+            targets.put(key, target);
+        }
+        return target;
+    }
+
+    /** Forgets a server with nothing waiting or running; remembers its limit while it is lowered. Under the lock. */
+    private void retireIfIdle(Target target) {
+        if (target.isIdle()) {
+            targets.remove(target.key);
+            if (target.limit != Integer.MAX_VALUE) {
+                idleLimits.put(target.key, target);
+            }
+        }
+    }
+
     /** Off its stack. Under the lock. */
     private void unstack(QueuedTask task) {
         task.stack.remove(task);
@@ -190,6 +266,7 @@ public final class LlmQueueScheduler {
         } else {
             highSize--;
         }
+        retireIfIdle(targets.get(task.target()));
     }
 
     /** The oldest waiting task of a priority, across every target. Under the lock. */
@@ -209,19 +286,99 @@ public final class LlmQueueScheduler {
         if (task.stack != null) {
             unstack(task);
         }
-        if (task.state == State.RETRY_WAIT) {
-            retrying.remove(task);
-        }
-        cancelTimer(task.deadlineTimer);
-        cancelTimer(task.retryTimer);
-        task.deadlineTimer = null;
-        task.retryTimer = null;
+        retries.remove(task);
+        forgetDeadline(task);
         task.state = State.ENDED;
     }
 
-    private static void cancelTimer(java.util.concurrent.Future<?> timer) {
-        if (timer != null) {
-            timer.cancel(false);
+    /** Takes a task out of the deadline heap; no timer stays armed for nothing. Under the lock. */
+    private void forgetDeadline(QueuedTask task) {
+        deadlines.remove(task);
+        if (deadlines.isEmpty() && retries.isEmpty() && wakeUp != null) {
+            wakeUp.cancel(false);
+            wakeUp = null;
+        }
+    }
+
+    /**
+     * Arms the timer for the earliest deadline or retry, unless it is already armed for that moment or earlier. A
+     * task leaving a heap never re-arms: a wake-up with nothing due only arms the next one. Under the lock.
+     */
+    private void arm(long now) {
+        QueuedTask deadline = deadlines.peek();
+        QueuedTask retry = retries.peek();
+        if (deadline == null && retry == null || timer == null) {
+            return;
+        }
+        long at;
+        if (deadline == null) {
+            at = retry.retryAt;
+        } else if (retry == null) {
+            at = deadline.deadlineAt;
+        } else {
+            at = retry.retryAt - deadline.deadlineAt < 0 ? retry.retryAt : deadline.deadlineAt;
+        }
+        if (wakeUp != null && wakeUpAt - at <= 0) {
+            return;
+        }
+        if (wakeUp != null) {
+            wakeUp.cancel(false);
+            wakeUp = null;
+        }
+        long generation = ++wakeUps;
+        try {
+            wakeUp = timer.schedule(() -> wakeUp(generation), Math.max(0, at - now), TimeUnit.NANOSECONDS);
+            wakeUpAt = at;
+        } catch (RejectedExecutionException e) {
+            // only a timer shut down with the context refuses; stop() ends whatever still waits
+            LOG.debug("llmqueue timer refused a wake-up: {}", e.toString());
+        }
+    }
+
+    /** Fails the tasks whose deadline has come and puts back on their stacks those whose back-off is over. */
+    private void wakeUp(long generation) {
+        List<QueuedTask> expired = null;
+        boolean retried = false;
+        lock.lock();
+        try {
+            if (generation == wakeUps) {
+                wakeUp = null;
+            }
+            long now = clock.getAsLong();
+            for (QueuedTask task = deadlines.peek(); task != null && task.deadlineAt - now <= 0; task = deadlines.peek()) {
+                end(task);
+                expired = add(expired, task);
+            }
+            for (QueuedTask task = retries.peek(); task != null && task.retryAt - now <= 0; task = retries.peek()) {
+                retries.remove(task);
+                // back on its own stack, on top: it is the newest there
+                push(task);
+                retried = true;
+            }
+            arm(now);
+        } finally {
+            lock.unlock();
+        }
+        if (expired != null) {
+            endEach(expired, QueuedTask::expire);
+        }
+        if (retried) {
+            promoteAndExecute();
+        }
+    }
+
+    /** Ends each task; one that throws (a bug) is logged and does not keep the others from ending. */
+    private static void endEach(List<QueuedTask> tasks, java.util.function.Consumer<QueuedTask> ending) {
+        for (QueuedTask task : tasks) {
+            safely(task, () -> ending.accept(task));
+        }
+    }
+
+    private static void safely(QueuedTask task, Runnable ending) {
+        try {
+            ending.run();
+        } catch (Throwable t) {
+            LOG.error("llmqueue request {} failed to end; the other requests go on", task.id(), t);
         }
     }
 
@@ -241,24 +398,24 @@ public final class LlmQueueScheduler {
                 if (next == null) {
                     break;
                 }
-                unstack(next);
                 if (next.isAbandoned()) {
                     end(next);
                     abandoned = add(abandoned, next);
                     continue;
                 }
-                cancelTimer(next.deadlineTimer);
-                next.deadlineTimer = null;
+                // counted as running first, so that leaving its stack does not retire its server
+                targets.get(next.target()).running++;
+                unstack(next);
+                forgetDeadline(next);
                 next.state = State.RUNNING;
                 running.add(next);
-                targets.get(next.target()).running++;
                 ready = add(ready, next);
             }
         } finally {
             lock.unlock();
         }
         if (abandoned != null) {
-            abandoned.forEach(QueuedTask::skip);
+            endEach(abandoned, QueuedTask::skip);
         }
         if (ready == null) {
             return;
@@ -266,8 +423,9 @@ public final class LlmQueueScheduler {
         for (QueuedTask task : ready) {
             try {
                 executor.execute(() -> run(task));
-            } catch (RejectedExecutionException e) {
-                // the pool is going down with the context: give the slot back without dispatching more
+            } catch (Throwable t) {
+                // the pool is going down with the context, or cannot start a thread: give the slot back without
+                // dispatching more, and fail the task rather than leave it hanging
                 lock.lock();
                 try {
                     release(task, null);
@@ -275,7 +433,9 @@ public final class LlmQueueScheduler {
                 } finally {
                     lock.unlock();
                 }
-                task.reject(Reason.SHUTTING_DOWN, "the llmqueue component is shutting down");
+                safely(task, () -> task.reject(Reason.SHUTTING_DOWN, t instanceof RejectedExecutionException
+                        ? "the llmqueue component is shutting down"
+                        : "the llmqueue component could not start the call: " + t));
             }
         }
     }
@@ -329,35 +489,41 @@ public final class LlmQueueScheduler {
             signal = task.execute();
             retryDelay = task.retryDelayNanos();
         } finally {
-            boolean retry;
+            boolean retry = false;
             lock.lock();
             try {
                 release(task, signal);
+                long now = clock.getAsLong();
                 long deadline = task.deadlineNanos();
-                retry = retryDelay >= 0 && callExecutor != null
-                        && (deadline == 0 || clock.getAsLong() + retryDelay < deadline)
+                // durations compared, never instants; a deadline beyond the horizon counts as none
+                long remaining = deadline == 0 || deadline - now > MAX_DEADLINE_NANOS ? Long.MAX_VALUE : deadline - now;
+                retry = retryDelay >= 0 && retryDelay < remaining && callExecutor != null
                         && !(disableBackground && task.priority() == LlmQueuePriority.LOW);
                 if (retry) {
                     // between attempts the task holds no slot and sits on no stack
                     task.state = State.RETRY_WAIT;
-                    retrying.add(task);
-                    task.retryTimer = timer.schedule(() -> retry(task), retryDelay, TimeUnit.NANOSECONDS);
-                    if (deadline != 0) {
-                        task.deadlineTimer = timer.schedule(() -> expire(task), deadline - clock.getAsLong(),
-                                TimeUnit.NANOSECONDS);
+                    task.retryAt = now + retryDelay;
+                    retries.add(task);
+                    if (remaining != Long.MAX_VALUE) {
+                        task.deadlineAt = deadline;
+                        deadlines.add(task);
                     }
+                    arm(now);
                 } else {
                     task.state = State.ENDED;
                 }
             } finally {
                 lock.unlock();
-            }
-            // the slot goes back, and the next task starts, before this one's route resumes
-            try {
-                promoteAndExecute();
-            } finally {
-                if (!retry) {
-                    task.complete();
+                // the slot goes back, and the next task starts, before this one's route resumes
+                try {
+                    promoteAndExecute();
+                } finally {
+                    if (retry) {
+                        long delay = retryDelay;
+                        safely(task, () -> task.retryScheduled(delay));
+                    } else {
+                        task.complete();
+                    }
                 }
             }
         }
@@ -368,47 +534,15 @@ public final class LlmQueueScheduler {
         running.remove(task);
         Target target = targets.get(task.target());
         target.running--;
-        if (!adaptiveConcurrency || signal == null) {
-            return;
-        }
-        if (signal == Signal.OVERLOADED) {
+        if (adaptiveConcurrency && signal == Signal.OVERLOADED) {
             target.limit = Math.max(1, Math.min(target.limit, maxConcurrentRequests) / 2);
             target.successes = 0;
-        } else if (signal == Signal.SUCCESS && target.limit != Integer.MAX_VALUE && ++target.successes >= target.limit) {
+        } else if (adaptiveConcurrency && signal == Signal.SUCCESS && target.limit != Integer.MAX_VALUE
+                   && ++target.successes >= target.limit) {
             target.limit = target.limit + 1 >= maxConcurrentRequests ? Integer.MAX_VALUE : target.limit + 1;
             target.successes = 0;
         }
-    }
-
-    private void retry(QueuedTask task) {
-        lock.lock();
-        try {
-            // stop() and setDisableBackground() end a task between attempts under this lock, so a task still in
-            // RETRY_WAIT here belongs to an open queue
-            if (task.state != State.RETRY_WAIT) {
-                return;
-            }
-            retrying.remove(task);
-            task.retryTimer = null;
-            // back on its own stack, on top: it is the newest there
-            push(task);
-        } finally {
-            lock.unlock();
-        }
-        promoteAndExecute();
-    }
-
-    private void expire(QueuedTask task) {
-        lock.lock();
-        try {
-            if (task.state != State.WAITING && task.state != State.RETRY_WAIT) {
-                return;
-            }
-            end(task);
-        } finally {
-            lock.unlock();
-        }
-        task.expire();
+        retireIfIdle(target);
     }
 
     /**
@@ -433,7 +567,8 @@ public final class LlmQueueScheduler {
         if (found == null) {
             return false;
         }
-        found.cancel();
+        QueuedTask cancelled = found;
+        safely(cancelled, cancelled::cancel);
         return true;
     }
 
@@ -449,7 +584,7 @@ public final class LlmQueueScheduler {
         high.sort(newestFirst);
         low.sort(newestFirst);
         high.addAll(low);
-        high.addAll(retrying);
+        high.addAll(retries.snapshot());
         return high;
     }
 
@@ -493,9 +628,8 @@ public final class LlmQueueScheduler {
         } finally {
             lock.unlock();
         }
-        for (QueuedTask task : drained) {
-            task.reject(Reason.SHUTTING_DOWN, "the llmqueue component was stopped while the request was waiting");
-        }
+        endEach(drained, task -> task.reject(Reason.SHUTTING_DOWN,
+                "the llmqueue component was stopped while the request was waiting"));
     }
 
     /**
@@ -532,10 +666,8 @@ public final class LlmQueueScheduler {
         } finally {
             lock.unlock();
         }
-        for (QueuedTask task : drained) {
-            task.reject(Reason.BACKGROUND_DISABLED,
-                    "background (LOW priority) LLM work was disabled while the request was waiting");
-        }
+        endEach(drained, task -> task.reject(Reason.BACKGROUND_DISABLED,
+                "background (LOW priority) LLM work was disabled while the request was waiting"));
     }
 
     public void setMaxHighQueueSize(int size) {
@@ -562,6 +694,7 @@ public final class LlmQueueScheduler {
             this.adaptiveConcurrency = adaptiveConcurrency;
             if (!adaptiveConcurrency) {
                 targets.values().forEach(t -> t.limit = Integer.MAX_VALUE);
+                idleLimits.clear();
             }
         } finally {
             lock.unlock();
@@ -613,7 +746,7 @@ public final class LlmQueueScheduler {
     public int getRetryingCount() {
         lock.lock();
         try {
-            return retrying.size();
+            return retries.size();
         } finally {
             lock.unlock();
         }
@@ -644,7 +777,18 @@ public final class LlmQueueScheduler {
         try {
             Map<String, Integer> limits = new LinkedHashMap<>();
             targets.forEach((target, t) -> limits.put(String.valueOf(target), Math.min(t.limit, maxConcurrentRequests)));
+            idleLimits.forEach((target, t) -> limits.put(String.valueOf(target), Math.min(t.limit, maxConcurrentRequests)));
             return limits;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For tests: the servers with work waiting or running, and the idle ones whose lowered limit is remembered. */
+    int[] serverCounts() {
+        lock.lock();
+        try {
+            return new int[] { targets.size(), idleLimits.size() };
         } finally {
             lock.unlock();
         }

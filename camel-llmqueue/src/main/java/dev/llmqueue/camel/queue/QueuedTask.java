@@ -1,7 +1,5 @@
 package dev.llmqueue.camel.queue;
 
-import java.util.concurrent.ScheduledFuture;
-
 import dev.llmqueue.camel.LlmQueuePriority;
 import dev.llmqueue.camel.LlmQueueRejectedException;
 
@@ -35,8 +33,13 @@ public abstract class QueuedTask {
     State state = State.NEW;
     long pushedNanos;
     long pushSequence;
-    ScheduledFuture<?> deadlineTimer;
-    ScheduledFuture<?> retryTimer;
+    /** The deadline as the scheduler keeps it: within a century of now, so that differences never overflow. */
+    long deadlineAt;
+    /** When a task waiting out a back-off goes back on its stack. */
+    long retryAt;
+    /** Positions in the scheduler's deadline and retry heaps; -1 when not in them. */
+    int deadlineIndex = -1;
+    int retryIndex = -1;
 
     public abstract String id();
 
@@ -45,7 +48,10 @@ public abstract class QueuedTask {
     /** The server the call goes to: concurrency is adapted per target. */
     public abstract Object target();
 
-    /** The {@link System#nanoTime()} after which the task must not wait any longer, or 0 for none. */
+    /**
+     * The {@link System#nanoTime()} after which the task must not wait any longer, or 0 for none. Compared with the
+     * clock by difference; a deadline more than a century away counts as none.
+     */
     public abstract long deadlineNanos();
 
     /** Whether the caller gave up (route stop, rollback, exception, interrupted): the call would be wasted. */
@@ -60,6 +66,13 @@ public abstract class QueuedTask {
      * After {@link #execute()}: how long to wait before trying again, or a negative number to end with this attempt.
      */
     public abstract long retryDelayNanos();
+
+    /**
+     * Called when the scheduler has decided to try again after {@code delayNanos}, outside its lock; the task holds no
+     * slot meanwhile. For logging: must not throw.
+     */
+    public void retryScheduled(long delayNanos) {
+    }
 
     /** Delivers the outcome of the last {@link #execute()}. Called after the slot has been released. */
     public abstract void complete();

@@ -401,9 +401,192 @@ class LlmQueueSchedulerTest {
         RecordingTask other = task("b1", HIGH);
         other.target = "server-2";
         scheduler.submit(other);
-        executor.runAll();
+        executor.runOne(); // a1: 429
         assertEquals(1, scheduler.getEffectiveLimits().get("server-1"));
         assertEquals(2, scheduler.getEffectiveLimits().get("server-2"));
+    }
+
+    // ---- nothing waiting costs a bounded resource; state follows the active servers ----
+
+    @Test
+    void aHundredThousandWaitingDeadlinesArmOneTimer() {
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 200_000, 200_000, false));
+        scheduler.submit(task("running", HIGH));
+        List<RecordingTask> waiting = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            RecordingTask task = task("t" + i, i % 2 == 0 ? HIGH : LOW);
+            // deadlines in every order, so the heap really sorts
+            task.deadline = timer.now() + TimeUnit.MILLISECONDS.toNanos(1 + (i * 7919L) % 1000);
+            waiting.add(task);
+            scheduler.submit(task);
+        }
+        assertEquals(1, timer.pending(), "one timer entry, whatever the number of deadlines");
+        timer.advance(500, TimeUnit.MILLISECONDS);
+        long expired = waiting.stream().filter(t -> t.calls.equals(List.of("expire"))).count();
+        assertEquals(50_000, expired, "exactly the deadlines up to now have passed");
+        assertEquals(1, timer.pending());
+        timer.advance(500, TimeUnit.MILLISECONDS);
+        assertTrue(waiting.stream().allMatch(t -> t.calls.equals(List.of("expire"))), "each expired exactly once");
+        assertEquals(0, timer.pending(), "nothing left to wake up for");
+        assertEquals(0, scheduler.getHighPriorityQueueSize() + scheduler.getLowPriorityQueueSize());
+    }
+
+    @Test
+    void deadlinesExpireInDeadlineOrderNotArrivalOrder() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.submit(task("running", HIGH));
+        List<String> expired = new ArrayList<>();
+        for (int millis : new int[] { 300, 100, 200 }) {
+            RecordingTask task = new RecordingTask("d" + millis, HIGH) {
+                @Override
+                public void expire() {
+                    expired.add(name);
+                }
+            };
+            task.deadline = timer.now() + TimeUnit.MILLISECONDS.toNanos(millis);
+            scheduler.submit(task);
+        }
+        timer.advance(1, TimeUnit.SECONDS);
+        assertEquals(List.of("d100", "d200", "d300"), expired);
+    }
+
+    @Test
+    void moreThanAThousandRequestsWaitingToRetryAllComeBackAndComplete() {
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 5000, 5000, false));
+        List<RecordingTask> tasks = new ArrayList<>();
+        for (int i = 0; i < 1100; i++) {
+            RecordingTask task = task("t" + i, HIGH);
+            task.signals.add(Signal.OVERLOADED);
+            task.retryDelay = TimeUnit.SECONDS.toNanos(4);
+            task.deadline = timer.now() + TimeUnit.MINUTES.toNanos(1);
+            tasks.add(task);
+            scheduler.submit(task);
+        }
+        scheduler.setAdaptiveConcurrency(false);
+        executor.runAll();
+        assertEquals(1100, scheduler.getRetryingCount(), "every first attempt failed and waits out its back-off");
+        assertEquals(1, timer.pending(), "one timer entry for 1100 retries and their deadlines");
+        timer.advance(4, TimeUnit.SECONDS);
+        executor.runAll();
+        assertTrue(tasks.stream().allMatch(t -> t.calls.equals(List.of("execute", "execute", "complete"))));
+        assertEquals(0, scheduler.getRetryingCount());
+        assertEquals(0, timer.pending());
+    }
+
+    @Test
+    void aDeadlineBeyondACenturyCountsAsNoneAndNeverDisablesRetries() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask flaky = task("flaky", HIGH);
+        // as far in the future as a long allows: now + MAX_VALUE wraps round to a negative nanoTime
+        flaky.deadline = timer.now() + Long.MAX_VALUE;
+        flaky.signals.add(Signal.FAILED);
+        flaky.retryDelay = TimeUnit.MILLISECONDS.toNanos(100);
+        scheduler.submit(flaky);
+        assertEquals(List.of(), flaky.calls, "not expired on arrival");
+        executor.runAll();
+        timer.advance(100, TimeUnit.MILLISECONDS);
+        executor.runAll();
+        assertEquals(List.of("execute", "execute", "complete"), flaky.calls);
+    }
+
+    @Test
+    void dropOldestBeyondAThousandDeadlinesEndsEveryDroppedRequest() {
+        LlmQueueScheduler scheduler = started(new LlmQueueScheduler(1, 1000, 1000, false));
+        scheduler.setWhenFull(LlmQueueWhenFull.dropOldest);
+        scheduler.submit(task("running", HIGH));
+        List<RecordingTask> tasks = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            RecordingTask task = task("t" + i, HIGH);
+            task.deadline = timer.now() + TimeUnit.MINUTES.toNanos(1);
+            tasks.add(task);
+            scheduler.submit(task);
+        }
+        assertEquals(1000, scheduler.getHighPriorityQueueSize());
+        for (int i = 0; i < 500; i++) {
+            assertEquals(List.of("reject QUEUE_FULL"), tasks.get(i).calls, "t" + i);
+        }
+        timer.advance(1, TimeUnit.MINUTES);
+        for (int i = 500; i < 1500; i++) {
+            assertEquals(List.of("expire"), tasks.get(i).calls, "t" + i);
+        }
+    }
+
+    @Test
+    void aServerWithNothingWaitingOrRunningIsForgotten() {
+        LlmQueueScheduler scheduler = scheduler(2);
+        for (int i = 0; i < 20_000; i++) {
+            RecordingTask task = task("t" + i, HIGH);
+            task.target = "http://server-" + i;
+            scheduler.submit(task);
+            executor.runAll();
+        }
+        assertEquals(0, scheduler.serverCounts()[0], "no server is kept once its work is done");
+        assertEquals(0, scheduler.serverCounts()[1]);
+        assertEquals(Map.of(), scheduler.getEffectiveLimits());
+    }
+
+    @Test
+    void anIdleServerKeepsItsLoweredLimitForItsNextRequests() {
+        LlmQueueScheduler scheduler = scheduler(4);
+        RecordingTask overloaded = task("overloaded", HIGH);
+        overloaded.signals.add(Signal.OVERLOADED);
+        scheduler.submit(overloaded);
+        executor.runAll();
+        assertEquals(Map.of("server-1", 2), scheduler.getEffectiveLimits());
+        assertEquals(0, scheduler.serverCounts()[0]);
+        for (int i = 0; i < 4; i++) {
+            scheduler.submit(task("t" + i, HIGH));
+        }
+        assertEquals(2, scheduler.getActiveRequests(), "the lowered limit still holds when work comes back");
+    }
+
+    @Test
+    void onlyTheMostRecentlyIdleLoweredLimitsAreRemembered() {
+        LlmQueueScheduler scheduler = scheduler(4);
+        for (int i = 0; i < LlmQueueScheduler.REMEMBERED_LIMITS + 500; i++) {
+            RecordingTask task = task("t" + i, HIGH);
+            task.target = "http://server-" + i;
+            task.signals.add(Signal.OVERLOADED);
+            scheduler.submit(task);
+            executor.runAll();
+        }
+        assertEquals(LlmQueueScheduler.REMEMBERED_LIMITS, scheduler.serverCounts()[1]);
+        assertFalse(scheduler.getEffectiveLimits().containsKey("http://server-0"), "the least recently idle went");
+        assertEquals(2, scheduler.getEffectiveLimits().get("http://server-" + (LlmQueueScheduler.REMEMBERED_LIMITS + 499)));
+    }
+
+    // ---- an ending that throws never stops the others ----
+
+    @Test
+    void stopEndsEveryWaitingRequestEvenWhenOneThrowsWhileEnding() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.submit(task("running", HIGH));
+        List<RecordingTask> waiting = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            RecordingTask task = i != 0 ? task("w" + i, HIGH) : new RecordingTask("thrower", HIGH) {
+                @Override
+                public void reject(Reason reason, String message) {
+                    super.reject(reason, message);
+                    throw new AssertionError("a broken ending");
+                }
+            };
+            waiting.add(task);
+            scheduler.submit(task);
+        }
+        scheduler.stop();
+        assertTrue(waiting.stream().allMatch(t -> t.calls.equals(List.of("reject SHUTTING_DOWN"))));
+    }
+
+    @Test
+    void aCallThatCannotGetAThreadIsRejectedAndGivesItsSlotBack() {
+        LlmQueueScheduler scheduler = new LlmQueueScheduler(1, 10, 10, false);
+        scheduler.start(command -> {
+            throw new OutOfMemoryError("unable to create native thread");
+        }, timer);
+        RecordingTask task = task("t", HIGH);
+        scheduler.submit(task);
+        assertEquals(List.of("reject SHUTTING_DOWN"), task.calls);
+        assertEquals(0, scheduler.getActiveRequests());
     }
 
     @Test
