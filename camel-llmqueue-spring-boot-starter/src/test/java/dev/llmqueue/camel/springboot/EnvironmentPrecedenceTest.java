@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @SpringBootTest(classes = {TestApplication.class, EnvironmentPrecedenceTest.Components.class}, properties = {
         "camel.component.llmqueue.max-concurrent-requests=4",
         "camel.component.llmqueue.disable-background=false",
+        "camel.component.llmqueue.max-low-queue-size=100",
         // two instances, one registry: the second one's gauges are ignored, as the reference says, with a WARN
         "logging.level.io.micrometer.core.instrument.MeterRegistry=error",
 })
@@ -32,7 +33,9 @@ class EnvironmentPrecedenceTest {
             "LLM_MAX_CONCURRENT_REQUESTS", "7",
             "DISABLE_BACKGROUND_LLM", "true",
             "LLM_MAX_HIGH_PRIORITY_QUEUE", "50",
-            "USE_ASYNC_LLM_QUEUE", "false");
+            "USE_ASYNC_LLM_QUEUE", "false",
+            // a value the component refuses when it starts: the property replaces it before that
+            "LLM_MAX_LOW_PRIORITY_QUEUE", "0");
 
     @TestConfiguration(proxyBeanMethods = false)
     static class Components {
@@ -47,6 +50,7 @@ class EnvironmentPrecedenceTest {
         LlmQueueComponent gpu() {
             LlmQueueComponent gpu = TestComponents.withEnvironment(ENVIRONMENT);
             gpu.setMaxConcurrentRequests(3);
+            gpu.setMaxLowQueueSize(10);
             return gpu;
         }
     }
@@ -62,6 +66,7 @@ class EnvironmentPrecedenceTest {
     void aPropertyBeatsTheEnvironmentVariable() {
         assertEquals(4, component("llmqueue").getMaxConcurrentRequests(), "LLM_MAX_CONCURRENT_REQUESTS=7");
         assertFalse(component("llmqueue").isDisableBackground(), "DISABLE_BACKGROUND_LLM=true");
+        assertEquals(100, component("llmqueue").getMaxLowQueueSize(), "LLM_MAX_LOW_PRIORITY_QUEUE=0");
     }
 
     @Test
