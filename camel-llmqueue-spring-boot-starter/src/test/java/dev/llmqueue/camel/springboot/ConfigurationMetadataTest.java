@@ -1,16 +1,10 @@
 package dev.llmqueue.camel.springboot;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,25 +24,9 @@ class ConfigurationMetadataTest {
     private static Map<String, JsonNode> generated;
 
     @BeforeAll
-    static void readGeneratedMetadata() throws IOException {
-        String source = LlmQueueComponentConfiguration.class.getName();
-        for (URL url : Collections.list(ConfigurationMetadataTest.class.getClassLoader()
-                .getResources("META-INF/spring-configuration-metadata.json"))) {
-            try (InputStream in = url.openStream()) {
-                JsonNode metadata = new ObjectMapper().readTree(in);
-                boolean ours = false;
-                for (JsonNode group : metadata.path("groups")) {
-                    ours |= source.equals(group.path("sourceType").asText());
-                }
-                if (ours) {
-                    generated = new HashMap<>();
-                    for (JsonNode property : metadata.path("properties")) {
-                        generated.put(property.get("name").asText(), property);
-                    }
-                }
-            }
-        }
-        assertNotNull(generated, "no generated spring-configuration-metadata.json for " + source);
+    static void readGeneratedMetadata() {
+        generated = ComponentMetadata.generatedProperties();
+        assertNotNull(generated, "no generated spring-configuration-metadata.json for LlmQueueComponentConfiguration");
     }
 
     @Test

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         "camel.component.llmqueue.retry-backoff=250ms",
         "camel.component.llmqueue.connect-timeout=PT3S",
         "camel.component.llmqueue.max-retry-backoff=1500",
+        "camel.component.llmqueue.maxRetries=5",
 })
 class PropertiesBindingTest {
 
@@ -62,8 +63,13 @@ class PropertiesBindingTest {
     }
 
     @Test
+    void aCamelCaseNameBindsToo() {
+        assertEquals(5, component().getMaxRetries());
+    }
+
+    @Test
     void anOptionNotSetKeepsTheComponentDefault() {
         assertEquals(10_000, component().getMaxHighQueueSize());
-        assertEquals(2, component().getMaxRetries());
+        assertEquals(16 * 1024 * 1024, component().getMaxResponseSize());
     }
 }
