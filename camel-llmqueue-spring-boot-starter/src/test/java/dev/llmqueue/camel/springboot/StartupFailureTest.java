@@ -1,17 +1,41 @@
 package dev.llmqueue.camel.springboot;
 
+import dev.llmqueue.camel.LlmQueueComponent;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spring.boot.CamelAutoConfiguration;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * An unknown or ill-typed camel.component.llmqueue.* property fails the application's start, with a message that names
- * it. (Not a @SpringBootTest: each case is a start that must fail.)
+ * it. (Not a @SpringBootTest: each case is a start that must fail, of an application with only Camel and the starter,
+ * so that the five starts stay quick.)
  */
 class StartupFailureTest {
+
+    @SpringBootConfiguration
+    @ImportAutoConfiguration({CamelAutoConfiguration.class, LlmQueueComponentAutoConfiguration.class})
+    static class CamelOnly {
+    }
+
+    @Test
+    void theSameApplicationStartsWithAWellTypedProperty() {
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(CamelOnly.class)
+                .web(WebApplicationType.NONE)
+                .properties("camel.component.llmqueue.max-concurrent-requests=4")
+                .run()) {
+            assertEquals(4, context.getBean(CamelContext.class).getComponent("llmqueue", LlmQueueComponent.class)
+                    .getMaxConcurrentRequests());
+        }
+    }
 
     @Test
     void anUnknownPropertyFailsTheStart() {
@@ -39,7 +63,7 @@ class StartupFailureTest {
     }
 
     private static void assertStartFailsNaming(String property, String value) {
-        Throwable failure = assertThrows(Throwable.class, () -> new SpringApplicationBuilder(TestApplication.class)
+        Throwable failure = assertThrows(Throwable.class, () -> new SpringApplicationBuilder(CamelOnly.class)
                 .web(WebApplicationType.NONE)
                 // the failure is what this test expects: keep Boot from reporting it at ERROR
                 .properties("logging.level.org.springframework.boot.SpringApplication=off",
