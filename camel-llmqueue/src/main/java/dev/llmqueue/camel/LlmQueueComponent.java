@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -126,6 +127,9 @@ public class LlmQueueComponent extends DefaultComponent {
     private ExecutorService callExecutor;
     private ScheduledExecutorService timer;
     private volatile ExecutorService completionExecutor;
+    /** The completion pool's size, also the cap of call threads resuming their routes inline. */
+    private volatile int completionThreads;
+    private final AtomicInteger inlineCompletions = new AtomicInteger();
     private LlmQueueHealthCheck healthCheck;
     /** Set while a MeterRegistry is bound to this component; the class is loaded only then. */
     private LlmQueueMeters meters;
@@ -237,7 +241,7 @@ public class LlmQueueComponent extends DefaultComponent {
         // a fixed number of threads and a queue: a burst of endings (expiries, stop, background switched off) queues
         // here instead of starting a thread each; the queue holds at most one entry per accepted request. Abort (not
         // Camel's CallerRuns, which discards silently once shut down), so that a refusal completes inline.
-        int completionThreads = Math.max(maxConcurrentRequests, 2 * Runtime.getRuntime().availableProcessors());
+        completionThreads = Math.max(maxConcurrentRequests, 2 * Runtime.getRuntime().availableProcessors());
         completionExecutor = executors.newThreadPool(this, "LlmQueueCompletion",
                 profile("LlmQueueCompletion", completionThreads, completionThreads));
         // unbounded: the scheduler arms one entry for all waiting requests, the calls one each for requestTimeout
@@ -583,6 +587,28 @@ public class LlmQueueComponent extends DefaultComponent {
     /** The timer of the queue; null while the component is not started. */
     ScheduledExecutorService getTimer() {
         return timer;
+    }
+
+    /**
+     * Whether a call thread may resume its route itself: yes while fewer call threads than the completion pool has
+     * threads are busy doing so. The cap keeps slow routes from growing the call pool without bound; past it, routes
+     * resume on the completion pool as before.
+     */
+    boolean tryInlineCompletion() {
+        int cap = completionThreads;
+        while (true) {
+            int now = inlineCompletions.get();
+            if (now >= cap) {
+                return false;
+            }
+            if (inlineCompletions.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void inlineCompletionDone() {
+        inlineCompletions.decrementAndGet();
     }
 
     /** The pool routes resume on; null when stopped (the caller then completes inline). */

@@ -146,12 +146,14 @@ final class LlmQueueRequest extends QueuedTask {
 
     @Override
     public void complete() {
-        deliver(failure == null ? Outcome.COMPLETED : Outcome.FAILED, null, this::applyOutcome);
+        // called on the call thread, after the slot was given back and the next request dispatched: the route may
+        // resume right here, saving a thread hand-off
+        deliver(failure == null ? Outcome.COMPLETED : Outcome.FAILED, null, this::applyOutcome, true);
     }
 
     @Override
     public void reject(Reason reason, String message) {
-        deliver(Outcome.REJECTED, reason, () -> fail(new LlmQueueRejectedException(reason, message, exchange)));
+        deliver(Outcome.REJECTED, reason, () -> fail(new LlmQueueRejectedException(reason, message, exchange)), false);
     }
 
     @Override
@@ -160,19 +162,21 @@ final class LlmQueueRequest extends QueuedTask {
         deliver(Outcome.EXPIRED, null, () -> fail(new LlmQueueTimeoutException(exchange, waited,
                 "the request's deadline passed after " + waited + " ms waiting (maxQueueTime or header "
                                                                   + LlmQueueConstants.DEADLINE + "); no call was made"
-                                                                  + (attempts > 0 ? " after attempt " + attempts : ""))));
+                                                                  + (attempts > 0 ? " after attempt " + attempts : ""))),
+                false);
     }
 
     @Override
     public void cancel() {
         deliver(Outcome.CANCELLED, null, () -> fail(new LlmQueueCancelledException("llmqueue request " + id + " was cancelled while waiting",
-                exchange)));
+                exchange)), false);
     }
 
     @Override
     public void skip() {
         // the caller already gave up: the exchange keeps the state it was given up in
-        deliver(Outcome.SKIPPED, null, () -> exchange.getMessage().setHeader(LlmQueueConstants.ATTEMPTS, attempts));
+        deliver(Outcome.SKIPPED, null, () -> exchange.getMessage().setHeader(LlmQueueConstants.ATTEMPTS, attempts),
+                false);
     }
 
     private void fail(Exception e) {
@@ -202,7 +206,12 @@ final class LlmQueueRequest extends QueuedTask {
         }
     }
 
-    private void deliver(Outcome kind, Reason reason, Runnable outcome) {
+    /**
+     * @param onCallThread whether this runs on the call thread that made the last call, after its slot was given back:
+     *                     the route then resumes inline while the component's cap of inline completions allows it;
+     *                     every other ending (the timer's, a drain, a rejection) resumes on the completion pool
+     */
+    private void deliver(Outcome kind, Reason reason, Runnable outcome, boolean onCallThread) {
         if (!finished.compareAndSet(false, true)) {
             throw new IllegalStateException("llmqueue request " + id + " completed twice");
         }
@@ -211,11 +220,11 @@ final class LlmQueueRequest extends QueuedTask {
             events.onEnded(info, kind, reason);
         } finally {
             // whatever a listener did, the exchange resumes
-            resume(outcome);
+            resume(outcome, onCallThread);
         }
     }
 
-    private void resume(Runnable outcome) {
+    private void resume(Runnable outcome, boolean onCallThread) {
         Runnable resume = () -> {
             try {
                 outcome.run();
@@ -233,7 +242,16 @@ final class LlmQueueRequest extends QueuedTask {
             resume.run();
             return;
         }
-        Executor completions = endpoint.getComponent().getCompletionExecutor();
+        LlmQueueComponent component = endpoint.getComponent();
+        if (onCallThread && component.tryInlineCompletion()) {
+            try {
+                resume.run();
+            } finally {
+                component.inlineCompletionDone();
+            }
+            return;
+        }
+        Executor completions = component.getCompletionExecutor();
         if (completions == null) {
             resume.run();
             return;
