@@ -25,10 +25,20 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "apikey":
         case "apiKey": target.setApiKey(property(camelContext, java.lang.String.class, value)); return true;
+        case "apikeyheader":
+        case "apiKeyHeader": target.setApiKeyHeader(property(camelContext, java.lang.String.class, value)); return true;
         case "baseurl":
         case "baseUrl": target.setBaseUrl(property(camelContext, java.lang.String.class, value)); return true;
+        case "bodyproperties":
+        case "bodyProperties": target.setBodyProperties(property(camelContext, java.util.Map.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": target.setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "httpheaders":
+        case "httpHeaders": target.setHttpHeaders(property(camelContext, java.util.Map.class, value)); return true;
+        case "jsonschema":
+        case "jsonSchema": target.setJsonSchema(property(camelContext, java.lang.String.class, value)); return true;
+        case "jsonschemaname":
+        case "jsonSchemaName": target.setJsonSchemaName(property(camelContext, java.lang.String.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
         case "maxqueuetime":
@@ -43,14 +53,23 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "maxTokens": target.setMaxTokens(property(camelContext, java.lang.Integer.class, value)); return true;
         case "model": target.setModel(property(camelContext, java.lang.String.class, value)); return true;
         case "operation": target.setOperation(property(camelContext, dev.llmqueue.camel.LlmQueueOperation.class, value)); return true;
+        case "outputclass":
+        case "outputClass": target.setOutputClass(property(camelContext, java.lang.String.class, value)); return true;
         case "priority": target.setPriority(property(camelContext, dev.llmqueue.camel.LlmQueuePriority.class, value)); return true;
+        case "rawresponse":
+        case "rawResponse": target.setRawResponse(property(camelContext, boolean.class, value)); return true;
         case "requesttimeout":
         case "requestTimeout": target.setRequestTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "responseformat":
+        case "responseFormat": target.setResponseFormat(property(camelContext, java.lang.String.class, value)); return true;
         case "retrybackoff":
         case "retryBackoff": target.setRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "systemmessage":
         case "systemMessage": target.setSystemMessage(property(camelContext, java.lang.String.class, value)); return true;
         case "temperature": target.setTemperature(property(camelContext, java.lang.Double.class, value)); return true;
+        case "toolchoice":
+        case "toolChoice": target.setToolChoice(property(camelContext, java.lang.String.class, value)); return true;
+        case "tools": target.setTools(property(camelContext, java.lang.Object.class, value)); return true;
         default: return false;
         }
     }
@@ -60,10 +79,20 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "apikey":
         case "apiKey": return java.lang.String.class;
+        case "apikeyheader":
+        case "apiKeyHeader": return java.lang.String.class;
         case "baseurl":
         case "baseUrl": return java.lang.String.class;
+        case "bodyproperties":
+        case "bodyProperties": return java.util.Map.class;
         case "connecttimeout":
         case "connectTimeout": return long.class;
+        case "httpheaders":
+        case "httpHeaders": return java.util.Map.class;
+        case "jsonschema":
+        case "jsonSchema": return java.lang.String.class;
+        case "jsonschemaname":
+        case "jsonSchemaName": return java.lang.String.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
         case "maxqueuetime":
@@ -78,14 +107,23 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "maxTokens": return java.lang.Integer.class;
         case "model": return java.lang.String.class;
         case "operation": return dev.llmqueue.camel.LlmQueueOperation.class;
+        case "outputclass":
+        case "outputClass": return java.lang.String.class;
         case "priority": return dev.llmqueue.camel.LlmQueuePriority.class;
+        case "rawresponse":
+        case "rawResponse": return boolean.class;
         case "requesttimeout":
         case "requestTimeout": return long.class;
+        case "responseformat":
+        case "responseFormat": return java.lang.String.class;
         case "retrybackoff":
         case "retryBackoff": return long.class;
         case "systemmessage":
         case "systemMessage": return java.lang.String.class;
         case "temperature": return java.lang.Double.class;
+        case "toolchoice":
+        case "toolChoice": return java.lang.String.class;
+        case "tools": return java.lang.Object.class;
         default: return null;
         }
     }
@@ -96,10 +134,20 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         switch (ignoreCase ? name.toLowerCase() : name) {
         case "apikey":
         case "apiKey": return target.getApiKey();
+        case "apikeyheader":
+        case "apiKeyHeader": return target.getApiKeyHeader();
         case "baseurl":
         case "baseUrl": return target.getBaseUrl();
+        case "bodyproperties":
+        case "bodyProperties": return target.getBodyProperties();
         case "connecttimeout":
         case "connectTimeout": return target.getConnectTimeout();
+        case "httpheaders":
+        case "httpHeaders": return target.getHttpHeaders();
+        case "jsonschema":
+        case "jsonSchema": return target.getJsonSchema();
+        case "jsonschemaname":
+        case "jsonSchemaName": return target.getJsonSchemaName();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
         case "maxqueuetime":
@@ -114,14 +162,34 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "maxTokens": return target.getMaxTokens();
         case "model": return target.getModel();
         case "operation": return target.getOperation();
+        case "outputclass":
+        case "outputClass": return target.getOutputClass();
         case "priority": return target.getPriority();
+        case "rawresponse":
+        case "rawResponse": return target.isRawResponse();
         case "requesttimeout":
         case "requestTimeout": return target.getRequestTimeout();
+        case "responseformat":
+        case "responseFormat": return target.getResponseFormat();
         case "retrybackoff":
         case "retryBackoff": return target.getRetryBackoff();
         case "systemmessage":
         case "systemMessage": return target.getSystemMessage();
         case "temperature": return target.getTemperature();
+        case "toolchoice":
+        case "toolChoice": return target.getToolChoice();
+        case "tools": return target.getTools();
+        default: return null;
+        }
+    }
+
+    @Override
+    public Object getCollectionValueType(Object target, String name, boolean ignoreCase) {
+        switch (ignoreCase ? name.toLowerCase() : name) {
+        case "bodyproperties":
+        case "bodyProperties": return java.lang.Object.class;
+        case "httpheaders":
+        case "httpHeaders": return java.lang.Object.class;
         default: return null;
         }
     }

@@ -23,10 +23,15 @@ public class LlmQueueEndpointUriFactory extends org.apache.camel.support.compone
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(17);
+        Set<String> props = new HashSet<>(27);
         props.add("apiKey");
+        props.add("apiKeyHeader");
         props.add("baseUrl");
+        props.add("bodyProperties");
         props.add("connectTimeout");
+        props.add("httpHeaders");
+        props.add("jsonSchema");
+        props.add("jsonSchemaName");
         props.add("lazyStartProducer");
         props.add("maxQueueTime");
         props.add("maxResponseSize");
@@ -35,17 +40,26 @@ public class LlmQueueEndpointUriFactory extends org.apache.camel.support.compone
         props.add("maxTokens");
         props.add("model");
         props.add("operation");
+        props.add("outputClass");
         props.add("priority");
         props.add("provider");
+        props.add("rawResponse");
         props.add("requestTimeout");
+        props.add("responseFormat");
         props.add("retryBackoff");
         props.add("systemMessage");
         props.add("temperature");
+        props.add("toolChoice");
+        props.add("tools");
         PROPERTY_NAMES = Collections.unmodifiableSet(props);
-        Set<String> secretProps = new HashSet<>(1);
+        Set<String> secretProps = new HashSet<>(2);
         secretProps.add("apiKey");
+        secretProps.add("httpHeaders");
         SECRET_PROPERTY_NAMES = Collections.unmodifiableSet(secretProps);
-        MULTI_VALUE_PREFIXES = Collections.emptyMap();
+        Map<String, String> prefixes = new HashMap<>(2);
+        prefixes.put("bodyProperties", "bodyProperties.");
+        prefixes.put("httpHeaders", "httpHeaders.");
+        MULTI_VALUE_PREFIXES = Collections.unmodifiableMap(prefixes);
     }
 
     @Override

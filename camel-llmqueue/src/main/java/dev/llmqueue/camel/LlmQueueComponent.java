@@ -333,26 +333,53 @@ public class LlmQueueComponent extends DefaultComponent {
             meters = null;
         }
         ExecutorServiceManager executors = getCamelContext().getExecutorServiceManager();
-        if (callExecutor != null) {
-            // calls in flight may finish; their exchanges complete inline once the completion pool is gone
-            executors.shutdownGraceful(callExecutor);
-            callExecutor = null;
+        try {
+            if (callExecutor != null) {
+                // calls in flight may finish; their exchanges complete inline once the completion pool is gone
+                executors.shutdownGraceful(callExecutor);
+                callExecutor = null;
+            }
+            if (completionExecutor != null) {
+                ExecutorService completions = completionExecutor;
+                // from now on every ending completes inline
+                completionExecutor = null;
+                try {
+                    drain(completions);
+                } finally {
+                    // only to let Camel forget the pool: it is down already
+                    executors.shutdownNow(completions);
+                }
+            }
+        } finally {
+            if (timer != null) {
+                executors.shutdownNow(timer);
+                timer = null;
+            }
+            super.doStop();
         }
-        if (completionExecutor != null) {
-            ExecutorService completions = completionExecutor;
-            completionExecutor = null;
-            // queued completions still run; any the pool drops when forced down run here: none is lost
-            executors.shutdown(completions);
-            if (!executors.awaitTermination(completions, getCamelContext().getShutdownStrategy().getTimeUnit()
-                    .toMillis(getCamelContext().getShutdownStrategy().getTimeout()))) {
-                executors.shutdownNow(completions).forEach(Runnable::run);
+    }
+
+    /**
+     * Lets the queued completions run, up to the context's shutdown timeout; then interrupts the pool's threads and
+     * runs here whatever completions it still held: none is lost.
+     */
+    private void drain(ExecutorService completions) throws InterruptedException {
+        completions.shutdown();
+        long timeout = getCamelContext().getShutdownStrategy().getTimeUnit()
+                .toMillis(getCamelContext().getShutdownStrategy().getTimeout());
+        if (completions.awaitTermination(timeout, TimeUnit.MILLISECONDS)) {
+            return;
+        }
+        List<Runnable> left = completions.shutdownNow();
+        LOG.warn("llmqueue completions still running after {} ms at stop; completing the {} queued ones on this thread",
+                timeout, left.size());
+        for (Runnable completion : left) {
+            try {
+                completion.run();
+            } catch (Throwable t) {
+                LOG.warn("llmqueue completion failed at stop", t);
             }
         }
-        if (timer != null) {
-            executors.shutdownNow(timer);
-            timer = null;
-        }
-        super.doStop();
     }
 
     @Override

@@ -30,6 +30,28 @@ public final class LlmQueueConstants {
                             + " two and maxQueueTime applies.")
     public static final String TIMEOUT = "CamelLlmQueueTimeout";
 
+    @Metadata(label = "producer", javaType = "Object",
+              description = "The tools offered for this request, overriding the endpoint's tools option: a JSON array"
+                            + " String, or a List of Maps, of function tools in OpenAI's form"
+                            + " ({\"type\":\"function\",\"function\":{\"name\":...,\"description\":...,"
+                            + "\"parameters\":{...}}}). Chat only.")
+    public static final String TOOLS = "CamelLlmQueueTools";
+    @Metadata(label = "producer", javaType = "Object",
+              description = "The JSON Schema the reply must follow for this request, overriding the endpoint's"
+                            + " jsonSchema option and implying responseFormat=jsonSchema: a JSON String (or resource:"
+                            + " classpath:... / resource:file:...), a Map or a Jackson JsonNode.")
+    public static final String JSON_SCHEMA = "CamelLlmQueueJsonSchema";
+    @Metadata(label = "producer", javaType = "Object",
+              description = "Images for this request, attached to the last user message: a List (or one item) of"
+                            + " byte[], java.io.File, java.nio.file.Path, Camel WrappedFile or base64 String. PNG, JPEG,"
+                            + " GIF and WebP are accepted, anything else fails the exchange before it is queued.")
+    public static final String IMAGES = "CamelLlmQueueImages";
+    @Metadata(label = "producer", javaType = "java.util.Map<String, Object>",
+              description = "Extra request JSON fields for this request, merged over the endpoint's bodyProperties;"
+                            + " dots in keys nest (options.num_ctx). A field the component sets itself (model,"
+                            + " messages, prompt, input, stream, or one set from an option) fails the exchange.")
+    public static final String BODY_PROPERTIES = "CamelLlmQueueBodyProperties";
+
     @Metadata(label = "producer", javaType = "String",
               description = "The unique id the queue gave this request.")
     public static final String REQUEST_ID = "CamelLlmQueueRequestId";
@@ -55,6 +77,17 @@ public final class LlmQueueConstants {
     @Metadata(label = "producer", javaType = "String",
               description = "Why the model stopped: ollama done_reason, openai finish_reason (for example stop or length).")
     public static final String FINISH_REASON = "CamelLlmQueueFinishReason";
+    @Metadata(label = "producer", javaType = "java.util.List<java.util.Map<String, Object>>",
+              description = "The tools the model asks to call, one Map per call with id (Ollama sends none: a generated"
+                            + " one), name, arguments (a Map, absent when the arguments are not a valid JSON object) and"
+                            + " argumentsJson (the arguments as the JSON text the server sent). Removed when a chat"
+                            + " reply calls no tool.")
+    public static final String TOOL_CALLS = "CamelLlmQueueToolCalls";
+    @Metadata(label = "producer", javaType = "java.util.Map<String, Object>",
+              description = "The assistant's message of a chat reply in the provider's own form (role, content, and"
+                            + " tool_calls as the server sent them), ready to append to the conversation List for the"
+                            + " next turn.")
+    public static final String ASSISTANT_MESSAGE = "CamelLlmQueueAssistantMessage";
 
     private LlmQueueConstants() {
     }

@@ -12,7 +12,9 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -54,6 +56,7 @@ import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.util.PropertiesHelper;
 
 /**
  * Sends requests to an Ollama or OpenAI-compatible server through the component's priority queue: the exchange
@@ -128,6 +131,65 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
               description = "The largest reply accepted, in bytes; a larger one fails the exchange. Default: the"
                             + " component's maxResponseSize (16 MiB).")
     private int maxResponseSize = 16 * 1024 * 1024;
+    @UriParam(label = "tools",
+              description = "Tools (function calling) offered to the model, chat only: a JSON array of function tools in"
+                            + " OpenAI's form ([{\"type\":\"function\",\"function\":{\"name\":...,\"description\":"
+                            + "...,\"parameters\":{...}}}]), given inline, as resource:classpath:... or resource:file:...,"
+                            + " or as a #bean reference to a List of Maps. Sent as tools to both providers. The header"
+                            + " CamelLlmQueueTools overrides it. The calls the model asks for come back in the header"
+                            + " CamelLlmQueueToolCalls.")
+    private Object tools;
+    @UriParam(label = "tools",
+              description = "Whether and which tool the model must call: auto, none, required, or the name of one of"
+                            + " the tools. Sent as OpenAI's tool_choice (a name as {\"type\":\"function\",\"function\":"
+                            + "{\"name\":...}}), only when tools are sent. Ollama has no such field: it is not sent to"
+                            + " Ollama, whose model always decides itself.")
+    private String toolChoice;
+    @UriParam(label = "output", defaultValue = "text", enums = "text,json,jsonSchema",
+              description = "The form of the reply, for chat (and generate with ollama): text; json (OpenAI"
+                            + " response_format json_object, Ollama format json); or jsonSchema (the schema of"
+                            + " jsonSchema or generated from outputClass). When JSON is asked, a reply that is not valid"
+                            + " JSON fails the exchange with LlmProviderException, and is not retried.")
+    private String responseFormat = "text";
+    @UriParam(label = "output",
+              description = "A JSON Schema the reply must follow, inline or as resource:classpath:... or"
+                            + " resource:file:...; setting it implies responseFormat=jsonSchema. OpenAI gets it as"
+                            + " response_format json_schema with strict true, Ollama as format. The header"
+                            + " CamelLlmQueueJsonSchema overrides it.")
+    private String jsonSchema;
+    @UriParam(label = "output", defaultValue = "response",
+              description = "The name sent with the schema to OpenAI (response_format.json_schema.name).")
+    private String jsonSchemaName = "response";
+    @UriParam(label = "output",
+              description = "A class name: the reply content is read with Jackson into this class, which becomes the"
+                            + " body. Without jsonSchema, the schema is generated from the class (every property"
+                            + " required, no additional properties, as OpenAI's strict mode wants). A reply that does"
+                            + " not bind fails the exchange with LlmProviderException.")
+    private String outputClass;
+    @UriParam(label = "output", defaultValue = "false",
+              description = "Whether the body becomes the provider's whole reply JSON as a Map, instead of the text;"
+                            + " the usual headers are still set.")
+    private boolean rawResponse;
+    @UriParam(label = "advanced", multiValue = true, prefix = "bodyProperties.",
+              description = "Extra fields of the request JSON, such as bodyProperties.seed=42,"
+                            + " bodyProperties.top_p=0.9, bodyProperties.keep_alive=10m or, for Ollama,"
+                            + " bodyProperties.options.num_ctx=8192 (dots nest). A value that is valid JSON (a number, a"
+                            + " boolean, an object) is sent as that JSON, anything else as a string. A key the component"
+                            + " sets itself (model, messages, prompt, input, stream, or a field set from another option)"
+                            + " fails at endpoint creation. The header CamelLlmQueueBodyProperties is merged over them.")
+    private Map<String, Object> bodyProperties = new LinkedHashMap<>();
+    @UriParam(label = "security", multiValue = true, prefix = "httpHeaders.", secret = true,
+              description = "Extra HTTP headers sent with every call, such as httpHeaders.OpenAI-Organization=org-..."
+                            + " or OpenRouter's httpHeaders.HTTP-Referer=https://myapp.example. Their values are never"
+                            + " logged.")
+    private Map<String, Object> httpHeaders = new LinkedHashMap<>();
+    @UriParam(label = "security", defaultValue = "Authorization",
+              description = "The HTTP header that carries apiKey. With Authorization the key is sent as Bearer <apiKey>;"
+                            + " with any other name (Azure OpenAI's api-key) the key is sent as it is.")
+    private String apiKeyHeader = "Authorization";
+
+    /** The options above, checked and parsed by validate(). */
+    private LlmQueueRequestOptions requestOptions;
 
     private final LlmProvider llmProvider;
     private String serverUrl;
@@ -154,6 +216,24 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     @Override
     public Consumer createConsumer(Processor processor) throws Exception {
         throw new UnsupportedOperationException("The llmqueue component only sends: use it in to(...), not from(...)");
+    }
+
+    /** Takes the multi-value options (bodyProperties.*, httpHeaders.*) out of the URI's parameters. */
+    @Override
+    public void configureProperties(Map<String, Object> options) {
+        if (PropertiesHelper.hasProperties(options, "bodyProperties.")) {
+            bodyProperties.putAll(PropertiesHelper.extractProperties(options, "bodyProperties."));
+        }
+        if (PropertiesHelper.hasProperties(options, "httpHeaders.")) {
+            httpHeaders.putAll(PropertiesHelper.extractProperties(options, "httpHeaders."));
+        }
+        super.configureProperties(options);
+    }
+
+    /** The endpoint as Camel shows it, with the values of httpHeaders.* masked as well as the secrets. */
+    @Override
+    public String toString() {
+        return super.toString().replaceAll("(httpHeaders\\.[^=&]*=)[^&\\]]*", "$1xxxxxx");
     }
 
     /**
@@ -184,6 +264,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         serverUrl = stripTrailingSlash(checkBaseUrl(baseUrl != null ? baseUrl : llmProvider.defaultBaseUrl(),
                 llmProvider.defaultBaseUrl()));
         url = serverUrl + llmProvider.path(operation);
+        requestOptions = LlmQueueRequestOptions.of(this);
     }
 
     /**
@@ -283,7 +364,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
             body = fileText(exchange, body);
         }
         String system = message.getHeader(LlmQueueConstants.SYSTEM_MESSAGE, systemMessage, String.class);
-        return llmProvider.requestBody(new LlmRequest(operation, model, body, system, temperature, maxTokens));
+        return llmProvider.requestBody(requestOptions.request(exchange, model, body, system));
     }
 
     /**
@@ -308,9 +389,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         HttpPost post = new HttpPost(url);
         post.setEntity(new ByteArrayEntity(request.payload(), ContentType.APPLICATION_JSON));
         post.setHeader(HttpHeaders.ACCEPT, "application/json");
-        if (apiKey != null && !apiKey.isEmpty()) {
-            post.setHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey);
-        }
+        requestOptions.setHttpHeaders(post, apiKey);
         int status;
         byte[] body;
         long retryAfter;
@@ -352,7 +431,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                     request.exchange(), status, llmProvider.name(), url, text, retryable, retryAfter, null);
         }
         try {
-            return llmProvider.parseReply(operation, body, request.embedBatch());
+            return requestOptions.reply(request, status, body);
         } catch (LlmReplyFormatException e) {
             throw new LlmProviderException(
                     "Cannot read the " + operation + " reply of " + llmProvider.name() + " from POST " + url + ": "
@@ -636,5 +715,119 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
      */
     public void setMaxResponseSize(int maxResponseSize) {
         this.maxResponseSize = maxResponseSize;
+    }
+
+    LlmProvider llmProvider() {
+        return llmProvider;
+    }
+
+    public Object getTools() {
+        return tools;
+    }
+
+    /**
+     * Tools offered to the model: a JSON array, a resource: URI, or a List of Maps.
+     */
+    public void setTools(Object tools) {
+        this.tools = tools;
+    }
+
+    public String getToolChoice() {
+        return toolChoice;
+    }
+
+    /**
+     * auto, none, required or a tool's name (OpenAI only).
+     */
+    public void setToolChoice(String toolChoice) {
+        this.toolChoice = toolChoice;
+    }
+
+    public String getResponseFormat() {
+        return responseFormat;
+    }
+
+    /**
+     * text, json or jsonSchema.
+     */
+    public void setResponseFormat(String responseFormat) {
+        this.responseFormat = responseFormat;
+    }
+
+    public String getJsonSchema() {
+        return jsonSchema;
+    }
+
+    /**
+     * A JSON Schema, inline or as a resource: URI.
+     */
+    public void setJsonSchema(String jsonSchema) {
+        this.jsonSchema = jsonSchema;
+    }
+
+    public String getJsonSchemaName() {
+        return jsonSchemaName;
+    }
+
+    /**
+     * The schema's name for OpenAI.
+     */
+    public void setJsonSchemaName(String jsonSchemaName) {
+        this.jsonSchemaName = jsonSchemaName;
+    }
+
+    public String getOutputClass() {
+        return outputClass;
+    }
+
+    /**
+     * The class the JSON reply is read into.
+     */
+    public void setOutputClass(String outputClass) {
+        this.outputClass = outputClass;
+    }
+
+    public boolean isRawResponse() {
+        return rawResponse;
+    }
+
+    /**
+     * Whether the body is the provider's whole reply JSON as a Map.
+     */
+    public void setRawResponse(boolean rawResponse) {
+        this.rawResponse = rawResponse;
+    }
+
+    public Map<String, Object> getBodyProperties() {
+        return bodyProperties;
+    }
+
+    /**
+     * Extra fields of the request JSON.
+     */
+    public void setBodyProperties(Map<String, Object> bodyProperties) {
+        this.bodyProperties = bodyProperties;
+    }
+
+    public Map<String, Object> getHttpHeaders() {
+        return httpHeaders;
+    }
+
+    /**
+     * Extra HTTP headers sent with every call.
+     */
+    public void setHttpHeaders(Map<String, Object> httpHeaders) {
+        this.httpHeaders = httpHeaders;
+    }
+
+    public String getApiKeyHeader() {
+        return apiKeyHeader;
+    }
+
+    /**
+     * The HTTP header that carries apiKey.
+     */
+    public void setApiKeyHeader(String apiKeyHeader) {
+        this.apiKeyHeader = apiKeyHeader;
     }
 }

@@ -27,7 +27,7 @@ final class LlmQueueHeaders {
             if (header instanceof Duration duration) {
                 millis = saturatedMillis(duration);
             } else if (header instanceof Number number) {
-                millis = number.longValue();
+                millis = saturatedLong(number);
             } else if (header instanceof CharSequence text) {
                 String value = text.toString().trim();
                 millis = value.startsWith("P") || value.startsWith("p") ? saturatedMillis(Duration.parse(value))
@@ -53,7 +53,7 @@ final class LlmQueueHeaders {
     static long deadlineEpochMillis(Exchange exchange, Object header) {
         try {
             if (header instanceof Number number) {
-                return number.longValue();
+                return saturatedLong(number);
             }
             if (header instanceof Date date) {
                 return date.getTime();
@@ -75,6 +75,32 @@ final class LlmQueueHeaders {
         throw new IllegalArgumentException("Invalid header " + LlmQueueConstants.DEADLINE + " '" + header
                                            + "': expected a deadline in epoch milliseconds or as an Instant"
                                            + " (2026-01-31T12:00:00Z)");
+    }
+
+    /**
+     * A number as a long, saturated at the long's bounds (a BigInteger or BigDecimal beyond them, an infinite double);
+     * NaN is refused.
+     */
+    private static long saturatedLong(Number number) {
+        if (number instanceof Double || number instanceof Float) {
+            double value = number.doubleValue();
+            if (Double.isNaN(value)) {
+                throw new NumberFormatException("NaN");
+            }
+            // a double beyond the long range converts to its bound
+            return (long) value;
+        }
+        if (number instanceof java.math.BigInteger || number instanceof java.math.BigDecimal) {
+            java.math.BigDecimal value = new java.math.BigDecimal(number.toString());
+            if (value.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+                return Long.MAX_VALUE;
+            }
+            if (value.compareTo(java.math.BigDecimal.valueOf(Long.MIN_VALUE)) < 0) {
+                return Long.MIN_VALUE;
+            }
+            return value.longValue();
+        }
+        return number.longValue();
     }
 
     /** a - b, or Long.MIN_VALUE / Long.MAX_VALUE where it would overflow. */

@@ -198,6 +198,15 @@ final class LlmQueueRequest extends QueuedTask {
         setIfPresent(message, LlmQueueConstants.COMPLETION_TOKENS, reply.completionTokens());
         setIfPresent(message, LlmQueueConstants.RESPONSE_MODEL, reply.model());
         setIfPresent(message, LlmQueueConstants.FINISH_REASON, reply.finishReason());
+        if (reply.assistantMessage() != null) {
+            // a chat reply: a tool call header left by an earlier turn must not outlive this answer
+            message.setHeader(LlmQueueConstants.ASSISTANT_MESSAGE, reply.assistantMessage());
+            if (reply.toolCalls() != null) {
+                message.setHeader(LlmQueueConstants.TOOL_CALLS, reply.toolCalls());
+            } else {
+                message.removeHeader(LlmQueueConstants.TOOL_CALLS);
+            }
+        }
     }
 
     private static void setIfPresent(Message message, String header, Object value) {

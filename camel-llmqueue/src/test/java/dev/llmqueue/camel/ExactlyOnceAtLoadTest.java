@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
@@ -217,6 +218,96 @@ class ExactlyOnceAtLoadTest {
         assertTrue(resumed.await(30, TimeUnit.SECONDS), "every exchange resumed: " + resumed.getCount() + " left");
     }
 
+    @Test
+    void stopWhileEveryCompletionThreadIsBlockedStillCompletesTheQueuedExchanges() throws Exception {
+        context.getShutdownStrategy().setTimeout(1);
+        component.setMaxConcurrentRequests(1);
+        int threads = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+        int queued = 200;
+        CountDownLatch expired = new CountDownLatch(threads + queued);
+        component.addListener(new LlmQueueListener() {
+            @Override
+            public void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
+                if (outcome == Outcome.EXPIRED) {
+                    expired.countDown();
+                }
+            }
+        });
+        server.hold();
+        context.start();
+        AsyncProducer producer = producer("");
+        send(producer, "running");
+        server.awaitArrivals(1);
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger blocked = new AtomicInteger(threads);
+        List<AtomicInteger> callbacks = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + 500;
+        for (int i = 0; i < threads + queued; i++) {
+            AtomicInteger count = new AtomicInteger();
+            callbacks.add(count);
+            producer.process(withHeader(producer, LlmQueueConstants.DEADLINE, deadline), doneSync -> {
+                count.incrementAndGet();
+                if (blocked.getAndDecrement() > 0) {
+                    try {
+                        // a route continuation that only an interruption ends
+                        never.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+        }
+        assertTrue(expired.await(30, TimeUnit.SECONDS));
+        context.stop();
+        server.release();
+        for (int i = 0; i < callbacks.size(); i++) {
+            assertEquals(1, callbacks.get(i).get(), "callbacks of exchange " + i + " once stop returned");
+        }
+    }
+
+    @Test
+    void aRetryIsAnnouncedBeforeTheNextAttemptStarts() throws Exception {
+        component.setMaxConcurrentRequests(8);
+        component.setAdaptiveConcurrency(false);
+        Map<String, List<String>> events = new ConcurrentHashMap<>();
+        component.addListener(new LlmQueueListener() {
+            private void add(RequestInfo request, String event) {
+                events.computeIfAbsent(request.requestId(), id -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                        .add(event);
+            }
+
+            @Override
+            public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
+                add(request, "start " + attempt);
+            }
+
+            @Override
+            public void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
+                add(request, "retry " + attempt + (failure == null ? " without its failure" : ""));
+            }
+
+            @Override
+            public void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
+                add(request, "end " + outcome);
+            }
+        });
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        server.respondWith(request -> seen.add(request.getBody().utf8())
+                ? new MockResponse.Builder().code(503).setHeader("retry-after-ms", "0").body("{\"error\":\"busy\"}").build()
+                : FakeLlmServer.echo(request));
+        context.start();
+        AsyncProducer producer = producer("");
+        List<CompletableFuture<Exchange>> sent = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            sent.add(send(producer, "r" + i));
+        }
+        for (CompletableFuture<Exchange> future : sent) {
+            assertNull(await(future).getException());
+        }
+        assertEquals(300, events.size());
+        events.forEach((id, list) -> assertEquals(List.of("start 1", "retry 1", "start 2", "end COMPLETED"), list, id));
+    }
+
     // ---- listeners ----
 
     @Test
@@ -340,13 +431,26 @@ class ExactlyOnceAtLoadTest {
     void anInvalidTimeoutHeaderFailsNamingTheHeaderAndQueuesNothing() throws Exception {
         context.start();
         AsyncProducer producer = producer("");
-        for (Object timeout : new Object[] { "soon", 0, -5, Duration.ofSeconds(-1) }) {
+        for (Object timeout : new Object[] { "soon", 0, -5, Duration.ofSeconds(-1), Double.NaN,
+                java.math.BigInteger.ONE.shiftLeft(64).negate() }) {
             Exchange exchange = await(send(producer, withHeader(producer, LlmQueueConstants.TIMEOUT, timeout)));
             IllegalArgumentException e = assertInstanceOf(IllegalArgumentException.class, exchange.getException());
             assertTrue(e.getMessage().contains(LlmQueueConstants.TIMEOUT), e.getMessage());
             assertNull(exchange.getMessage().getHeader(LlmQueueConstants.REQUEST_ID), "no id: it was never queued");
         }
         assertEquals(0, server.requestCount());
+    }
+
+    @Test
+    void aHugeTimeoutSaturatesInsteadOfWrappingRound() throws Exception {
+        context.start();
+        AsyncProducer producer = producer("");
+        // 2^64 + 1 ms would wrap round to 1 ms with Number.longValue()
+        Exchange exchange = await(send(producer, withHeader(producer, LlmQueueConstants.TIMEOUT,
+                java.math.BigInteger.ONE.shiftLeft(64).add(java.math.BigInteger.ONE))));
+        assertNull(exchange.getException());
+        Exchange nan = await(send(producer, withHeader(producer, LlmQueueConstants.DEADLINE, Double.NaN)));
+        assertInstanceOf(IllegalArgumentException.class, nan.getException());
     }
 
     @Test

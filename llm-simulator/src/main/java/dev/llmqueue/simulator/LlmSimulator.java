@@ -67,6 +67,11 @@ import java.util.regex.Pattern;
  * <p>Requests that fail validation (bad JSON, missing model, streaming, bad key, unknown model, quota) and the
  * GET endpoints are answered at once, without taking a slot and without faults.
  *
+ * <p>Chat requests that offer {@code tools} get deterministic tool calls for the tools named in the last user
+ * message, and a plain answer quoting the tool result once one follows ({@link #TOOL_RESULT_PREFIX}); JSON mode
+ * answers {@code {"answer": ...}}; a JSON schema gets a placeholder instance; images are counted in the answer.
+ * See the module's README ("Tools, JSON output and images") for the exact rules.
+ *
  * <p>Loading this class sets the system property {@code sun.net.httpserver.nodelay=true} (unless it is already
  * set), so that replies are not delayed by Nagle's algorithm; the JDK reads it when the first
  * {@code HttpServer} of the JVM is created.
@@ -90,6 +95,13 @@ public final class LlmSimulator implements AutoCloseable {
     public static final String OPENAI_MODEL = "gpt-4o-mini";
     /** The embedding model listed by {@code GET /v1/models}. */
     public static final String OPENAI_EMBED_MODEL = "text-embedding-3-small";
+    /** The first words of a plain answer: {@code "Simulated answer to: " + the first 40 chars of the question}. */
+    public static final String ANSWER_PREFIX = Texts.PREFIX;
+    /**
+     * The first words of the answer that follows a tool result:
+     * {@code "Simulated answer using tool result: " + the first 40 chars of the last tool message}.
+     */
+    public static final String TOOL_RESULT_PREFIX = "Simulated answer using tool result:";
     /** A model with this name gets 429 insufficient_quota on {@code /v1} endpoints. */
     public static final String QUOTA_EXCEEDED_MODEL = "quota-exceeded";
     /** A model whose name starts with this prefix gets 404 "not found". */
@@ -458,6 +470,10 @@ public final class LlmSimulator implements AutoCloseable {
         boolean length;
         List<String> inputs;
         boolean base64;
+        /** The answer's content (text, or JSON for a structured answer); "" for a tool-call answer. */
+        String text = "";
+        /** Non-empty for a tool-call answer. */
+        List<Tools.Call> toolCalls = List.of();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -765,15 +781,22 @@ public final class LlmSimulator implements AutoCloseable {
                     return null;
                 }
                 int promptTokens = 0;
+                int images = 0;
                 String lastUser = null;
+                String lastTool = null; // the last tool result after the last user message
                 String last = "";
                 if (messages != null && messages.isArray()) {
                     for (JsonNode m : messages) {
                         String content = Texts.content(m.get("content"));
                         promptTokens += Texts.words(content);
+                        images += Texts.images(m);
                         last = content;
-                        if ("user".equals(m.path("role").asText())) {
+                        String role = m.path("role").asText();
+                        if ("user".equals(role)) {
                             lastUser = content;
+                            lastTool = null;
+                        } else if ("tool".equals(role)) {
+                            lastTool = content;
                         }
                     }
                 }
@@ -783,6 +806,17 @@ public final class LlmSimulator implements AutoCloseable {
                         ? limit(req.path("options").get("num_predict"))
                         : openAiLimit(req);
                 tokens(plan, limit);
+                List<Tools.Call> calls = Tools.calls(req, lastUser, lastTool != null, endpoint.openAi);
+                if (!calls.isEmpty()) {
+                    plan.toolCalls = calls;
+                    plan.tokens = Tools.tokens(calls);
+                    plan.length = false;
+                    return plan;
+                }
+                String text = lastTool != null
+                        ? Texts.answer(TOOL_RESULT_PREFIX, lastTool, Texts.imageNote(images), plan.tokens)
+                        : Texts.answer(Texts.PREFIX, plan.source, Texts.imageNote(images), plan.tokens);
+                format(plan, Structured.requested(req, endpoint.openAi), text);
                 return plan;
             }
             case OLLAMA_GENERATE: {
@@ -790,6 +824,10 @@ public final class LlmSimulator implements AutoCloseable {
                 plan.source = prompt;
                 plan.promptTokens = Math.max(1, Texts.words(prompt) + Texts.words(req.path("system").asText("")));
                 tokens(plan, limit(req.path("options").get("num_predict")));
+                JsonNode images = req.get("images");
+                String note = Texts.imageNote(images != null && images.isArray() ? images.size() : 0);
+                format(plan, Structured.requested(req, false),
+                        Texts.answer(Texts.PREFIX, prompt, note, plan.tokens));
                 return plan;
             }
             case OPENAI_COMPLETIONS: {
@@ -813,6 +851,7 @@ public final class LlmSimulator implements AutoCloseable {
                 plan.source = source;
                 plan.promptTokens = Math.max(1, promptTokens);
                 tokens(plan, openAiLimit(req));
+                format(plan, Structured.requested(req, true), Texts.answer(source, plan.tokens));
                 return plan;
             }
             case OLLAMA_EMBED:
@@ -859,6 +898,26 @@ public final class LlmSimulator implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets the answer's content: {@code text} itself, {@code {"answer": text}} in JSON mode, or a placeholder
+     * instance of the schema (complete whatever the token limit). A JSON answer counts its words as tokens.
+     */
+    private static void format(Plan plan, Structured.Format format, String text) {
+        switch (format.kind()) {
+            case JSON_OBJECT:
+                plan.text = Structured.answerObject(text);
+                plan.tokens = Texts.words(plan.text);
+                break;
+            case JSON_SCHEMA:
+                plan.text = Structured.write(Structured.instance(format.schema()));
+                plan.tokens = Texts.words(plan.text);
+                plan.length = false;
+                break;
+            default:
+                plan.text = text;
+        }
+    }
+
     private void tokens(Plan plan, int limit) {
         if (limit >= 1 && limit < completionTokens) {
             plan.tokens = limit;
@@ -894,14 +953,26 @@ public final class LlmSimulator implements AutoCloseable {
                     g.writeStartObject();
                     g.writeStringField("model", plan.model);
                     g.writeStringField("created_at", Instant.now().toString());
-                    String text = Texts.answer(plan.source, plan.tokens);
                     if (endpoint == Endpoint.OLLAMA_CHAT) {
                         g.writeObjectFieldStart("message");
                         g.writeStringField("role", "assistant");
-                        g.writeStringField("content", text);
+                        g.writeStringField("content", plan.text);
+                        if (!plan.toolCalls.isEmpty()) {
+                            g.writeArrayFieldStart("tool_calls");
+                            for (Tools.Call c : plan.toolCalls) {
+                                g.writeStartObject();
+                                g.writeObjectFieldStart("function");
+                                g.writeStringField("name", c.name());
+                                g.writeFieldName("arguments");
+                                g.writeTree(c.arguments());
+                                g.writeEndObject();
+                                g.writeEndObject();
+                            }
+                            g.writeEndArray();
+                        }
                         g.writeEndObject();
                     } else {
-                        g.writeStringField("response", text);
+                        g.writeStringField("response", plan.text);
                     }
                     g.writeStringField("done_reason", plan.length ? "length" : "stop");
                     g.writeBooleanField("done", true);
@@ -948,20 +1019,36 @@ public final class LlmSimulator implements AutoCloseable {
                     g.writeStringField("model", plan.model);
                     g.writeArrayFieldStart("choices");
                     g.writeStartObject();
-                    String text = Texts.answer(plan.source, plan.tokens);
+                    boolean toolCalls = !plan.toolCalls.isEmpty();
                     if (chat) {
                         g.writeNumberField("index", 0);
                         g.writeObjectFieldStart("message");
                         g.writeStringField("role", "assistant");
-                        g.writeStringField("content", text);
+                        if (toolCalls) {
+                            g.writeNullField("content");
+                            g.writeArrayFieldStart("tool_calls");
+                            for (Tools.Call c : plan.toolCalls) {
+                                g.writeStartObject();
+                                g.writeStringField("id", c.id());
+                                g.writeStringField("type", "function");
+                                g.writeObjectFieldStart("function");
+                                g.writeStringField("name", c.name());
+                                g.writeStringField("arguments", c.argumentsJson());
+                                g.writeEndObject();
+                                g.writeEndObject();
+                            }
+                            g.writeEndArray();
+                        } else {
+                            g.writeStringField("content", plan.text);
+                        }
                         g.writeNullField("refusal");
                         g.writeEndObject();
                     } else {
-                        g.writeStringField("text", text);
+                        g.writeStringField("text", plan.text);
                         g.writeNumberField("index", 0);
                     }
                     g.writeNullField("logprobs");
-                    g.writeStringField("finish_reason", plan.length ? "length" : "stop");
+                    g.writeStringField("finish_reason", toolCalls ? "tool_calls" : plan.length ? "length" : "stop");
                     g.writeEndObject();
                     g.writeEndArray();
                     g.writeObjectFieldStart("usage");

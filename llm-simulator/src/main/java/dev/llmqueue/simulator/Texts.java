@@ -23,46 +23,27 @@ final class Texts {
      * has exactly {@code tokens} whitespace-separated words.
      */
     static String answer(String source, int tokens) {
+        return answer(PREFIX, source, null, tokens);
+    }
+
+    /**
+     * The words of {@code prefix}, then the words of the first 40 characters of {@code source}, then the words of
+     * {@code note} (may be null), then filler words, so that the text has exactly {@code tokens} words. When
+     * {@code tokens} is too small, the prefix is kept first, then the note, then as many source words as fit.
+     */
+    static String answer(String prefix, String source, String note, int tokens) {
         if (tokens <= 0) {
             return "";
         }
-        StringBuilder sb = new StringBuilder(PREFIX.length() + SNIPPET_CHARS + tokens * 8);
-        int words = 0;
-        // the prefix, word by word (it may be cut when tokens < 3)
-        int i = 0;
-        int n = PREFIX.length();
-        while (words < tokens && i < n) {
-            int end = PREFIX.indexOf(' ', i);
-            if (end < 0) {
-                end = n;
-            }
-            if (words > 0) {
-                sb.append(' ');
-            }
-            sb.append(PREFIX, i, end);
-            words++;
-            i = end + 1;
-        }
-        // words of the first 40 chars of the source
+        StringBuilder sb = new StringBuilder(prefix.length() + SNIPPET_CHARS + tokens * 8);
+        int words = appendWords(sb, prefix, prefix.length(), tokens, 0);
+        int noteWords = note == null ? 0 : Math.min(words(note), tokens - words);
         if (source != null) {
-            int limit = Math.min(source.length(), SNIPPET_CHARS);
-            int p = 0;
-            while (words < tokens && p < limit) {
-                while (p < limit && Character.isWhitespace(source.charAt(p))) {
-                    p++;
-                }
-                if (p >= limit) {
-                    break;
-                }
-                int start = p;
-                while (p < limit && !Character.isWhitespace(source.charAt(p))) {
-                    p++;
-                }
-                sb.append(' ').append(source, start, p);
-                words++;
-            }
+            words = appendWords(sb, source, Math.min(source.length(), SNIPPET_CHARS), tokens - noteWords, words);
         }
-        // filler
+        if (noteWords > 0) {
+            words = appendWords(sb, note, note.length(), words + noteWords, words);
+        }
         int f = 0;
         while (words < tokens) {
             sb.append(' ').append(FILLER[f]);
@@ -70,6 +51,58 @@ final class Texts {
             words++;
         }
         return sb.toString();
+    }
+
+    /** Appends the words of {@code text[0, limit)} while fewer than {@code max} words are in {@code sb}. */
+    private static int appendWords(StringBuilder sb, String text, int limit, int max, int words) {
+        int p = 0;
+        while (words < max && p < limit) {
+            while (p < limit && Character.isWhitespace(text.charAt(p))) {
+                p++;
+            }
+            if (p >= limit) {
+                break;
+            }
+            int start = p;
+            while (p < limit && !Character.isWhitespace(text.charAt(p))) {
+                p++;
+            }
+            if (words > 0) {
+                sb.append(' ');
+            }
+            sb.append(text, start, p);
+            words++;
+        }
+        return words;
+    }
+
+    /** {@code "(1 image)"}, {@code "(N images)"}, or null when there are none. */
+    static String imageNote(int images) {
+        if (images <= 0) {
+            return null;
+        }
+        return images == 1 ? "(1 image)" : "(" + images + " images)";
+    }
+
+    /**
+     * The images of a message: the size of an Ollama {@code images} array plus the OpenAI content parts of type
+     * {@code image_url}.
+     */
+    static int images(JsonNode message) {
+        int n = 0;
+        JsonNode images = message.get("images");
+        if (images != null && images.isArray()) {
+            n += images.size();
+        }
+        JsonNode content = message.get("content");
+        if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                if ("image_url".equals(part.path("type").asText()) || part.has("image_url")) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     /** Number of whitespace-separated words. */
@@ -119,11 +152,7 @@ final class Texts {
     /** A deterministic, unit-length, 8-dimensional embedding of {@code text}. */
     static float[] embedding(String text) {
         // 64-bit FNV-1a over the UTF-16 chars, then SplitMix64 for each component
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0, n = text.length(); i < n; i++) {
-            h ^= text.charAt(i);
-            h *= 0x100000001b3L;
-        }
+        long h = fnv64(text);
         double[] v = new double[EMBEDDING_DIMENSIONS];
         double norm = 0;
         long state = h;
@@ -143,5 +172,15 @@ final class Texts {
             out[i] = (float) (norm == 0 ? (i == 0 ? 1.0 : 0.0) : v[i] / norm);
         }
         return out;
+    }
+
+    /** 64-bit FNV-1a over the UTF-16 chars of {@code text}. */
+    static long fnv64(String text) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            h ^= text.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h;
     }
 }

@@ -30,4 +30,14 @@ class TextsTest {
     void embeddingIsDeterministic() {
         assertArrayEquals(Texts.embedding("same"), Texts.embedding("same"));
     }
+
+    @Test
+    void aNoteComesAfterTheQuestionAndIsKeptWhenWordsRunShort() {
+        assertEquals("Simulated answer to: a b (2 images) lorem", Texts.answer(Texts.PREFIX, "a b", "(2 images)", 8));
+        assertEquals("Simulated answer to: a (2 images)", Texts.answer(Texts.PREFIX, "a b c", "(2 images)", 6));
+        assertEquals("Simulated answer to: (2", Texts.answer(Texts.PREFIX, "a b c", "(2 images)", 4));
+        for (int tokens = 0; tokens <= 20; tokens++) {
+            assertEquals(tokens, Texts.words(Texts.answer("Other prefix:", "x y z", "(1 image)", tokens)));
+        }
+    }
 }

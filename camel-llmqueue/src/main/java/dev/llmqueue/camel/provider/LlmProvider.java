@@ -2,14 +2,19 @@ package dev.llmqueue.camel.provider;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmqueue.camel.LlmQueueConstants;
 import dev.llmqueue.camel.LlmQueueOperation;
 
 /**
@@ -48,19 +53,39 @@ public abstract class LlmProvider {
     /** The path appended to the base URL for an operation. */
     public abstract String path(LlmQueueOperation operation);
 
+    /** Top-level fields no body property may set: they carry the request itself. */
+    public static final Set<String> RESERVED_FIELDS = Set.of("model", "messages", "prompt", "input", "stream");
+
     /**
-     * The request's JSON. Checks the body first.
+     * The request's JSON. Checks the body first. A Map body is the whole request JSON: sent as it is, with
+     * {@code model} filled in when absent and the body properties merged under it.
      *
-     * @throws IllegalArgumentException saying what body was expected
+     * @throws IllegalArgumentException saying what body was expected, or which body property collides with a field the
+     *                                  component sets
      */
     public final byte[] requestBody(LlmRequest request) {
-        ObjectNode json = MAPPER.createObjectNode();
-        json.put("model", request.model());
-        switch (request.operation()) {
-            case chat -> writeChat(json, request, messages(request));
-            case generate -> writeGenerate(json, request, prompt(request));
-            case embed -> json.set("input", embedInput(request));
-            default -> throw new IllegalStateException("unhandled operation " + request.operation());
+        ObjectNode json;
+        if (request.body() instanceof Map<?, ?> whole) {
+            json = wholeRequest(request, whole);
+        } else {
+            json = MAPPER.createObjectNode();
+            json.put("model", request.model());
+            switch (request.operation()) {
+                case chat -> writeChat(json, request, messages(request));
+                case generate -> writeGenerate(json, request, prompt(request));
+                case embed -> {
+                    if (!request.images().isEmpty()) {
+                        throw new IllegalArgumentException("Header " + LlmQueueConstants.IMAGES
+                                                           + ": images cannot be embedded; use operation chat");
+                    }
+                    json.set("input", embedInput(request));
+                }
+                default -> throw new IllegalStateException("unhandled operation " + request.operation());
+            }
+            ObjectNode properties = bodyProperties(request);
+            if (properties != null) {
+                mergeOwned(json, properties, "", request);
+            }
         }
         try {
             return MAPPER.writeValueAsBytes(json);
@@ -100,6 +125,199 @@ public abstract class LlmProvider {
     }
 
     protected abstract LlmReply readChat(JsonNode root) throws LlmReplyFormatException;
+
+    // ---- shared request writing ----
+
+    /** The body properties of the endpoint with the exchange's merged over them, or null when there are none. */
+    private static ObjectNode bodyProperties(LlmRequest request) {
+        ObjectNode merged = request.bodyProperties() == null ? null : request.bodyProperties().deepCopy();
+        if (request.headerProperties() != null) {
+            if (merged == null) {
+                merged = request.headerProperties().deepCopy();
+            } else {
+                overlay(merged, request.headerProperties());
+            }
+        }
+        if (merged != null) {
+            for (Iterator<String> names = merged.fieldNames(); names.hasNext();) {
+                String name = names.next();
+                if (RESERVED_FIELDS.contains(name)) {
+                    throw new IllegalArgumentException(source(request, name) + " would override '" + name
+                                                       + "', which the component sets itself (" + RESERVED_FIELDS
+                                                       + " cannot be body properties)");
+                }
+            }
+        }
+        return merged;
+    }
+
+    /** Where a body property came from, for an error message. */
+    private static String source(LlmRequest request, String path) {
+        JsonNode header = request.headerProperties();
+        for (String part : path.split("\\.")) {
+            header = header == null ? null : header.get(part);
+        }
+        return header != null
+                ? "Header " + LlmQueueConstants.BODY_PROPERTIES + " key '" + path + "'"
+                : "Endpoint option bodyProperties." + path;
+    }
+
+    /** Adds the properties to the component's JSON, failing on any field the component already set. */
+    private static void mergeOwned(ObjectNode json, ObjectNode properties, String path, LlmRequest request) {
+        for (Iterator<Map.Entry<String, JsonNode>> fields = properties.fields(); fields.hasNext();) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            String name = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
+            JsonNode existing = json.get(field.getKey());
+            if (existing == null) {
+                json.set(field.getKey(), field.getValue().deepCopy());
+            } else if (existing.isObject() && field.getValue().isObject()) {
+                mergeOwned((ObjectNode) existing, (ObjectNode) field.getValue(), name, request);
+            } else {
+                throw new IllegalArgumentException(source(request, name) + " collides with the field '" + name
+                                                   + "' that the component sets from its own options; set it one way"
+                                                   + " only");
+            }
+        }
+    }
+
+    /** Copies {@code over} onto {@code base}: objects merge field by field, anything else replaces. */
+    protected static void overlay(ObjectNode base, JsonNode over) {
+        for (Iterator<Map.Entry<String, JsonNode>> fields = over.fields(); fields.hasNext();) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            JsonNode existing = base.get(field.getKey());
+            if (existing != null && existing.isObject() && field.getValue().isObject()) {
+                overlay((ObjectNode) existing, field.getValue());
+            } else {
+                base.set(field.getKey(), field.getValue().deepCopy());
+            }
+        }
+    }
+
+    private ObjectNode wholeRequest(LlmRequest request, Map<?, ?> whole) {
+        if (!request.images().isEmpty()) {
+            throw new IllegalArgumentException("Header " + LlmQueueConstants.IMAGES + " cannot be used with a Map body"
+                                               + " (the whole request JSON): put the images in the Map");
+        }
+        ObjectNode given;
+        try {
+            given = MAPPER.valueToTree(whole);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Invalid " + request.operation() + " body: the Map (the whole request"
+                                               + " JSON) cannot be written as JSON: " + e.getMessage(), e);
+        }
+        ObjectNode json = MAPPER.createObjectNode();
+        if (!given.has("model")) {
+            json.put("model", request.model());
+        }
+        ObjectNode properties = bodyProperties(request);
+        if (properties != null) {
+            overlay(json, properties);
+        }
+        overlay(json, given);
+        if (json.path("stream").asBoolean(false)) {
+            throw new IllegalArgumentException("Invalid " + request.operation() + " body: \"stream\": true is not"
+                                               + " supported, replies are never streamed");
+        }
+        completeWholeRequest(json);
+        return json;
+    }
+
+    /** Adds what a whole-request Map body needs and lacks; Ollama adds {@code "stream": false}. */
+    protected void completeWholeRequest(ObjectNode json) {
+    }
+
+    /** Sets {@code tools} when the request has some. */
+    protected static void writeTools(ObjectNode json, LlmRequest request) {
+        if (request.tools() != null) {
+            json.set("tools", request.tools().deepCopy());
+        }
+    }
+
+    /**
+     * The last user message of the conversation, to attach images to.
+     *
+     * @throws IllegalArgumentException when there is none, or when it already carries images or content parts
+     */
+    protected static ObjectNode lastUserMessage(ArrayNode messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            JsonNode message = messages.get(i);
+            if ("user".equals(message.path("role").asText())) {
+                if (message.has("images") || message.path("content").isArray()) {
+                    throw new IllegalArgumentException("Header " + LlmQueueConstants.IMAGES + ": the last user"
+                                                       + " message (message " + i + ") already carries images or"
+                                                       + " content parts; put all images there, or none");
+                }
+                return (ObjectNode) message;
+            }
+        }
+        throw new IllegalArgumentException("Header " + LlmQueueConstants.IMAGES + ": the conversation has no user"
+                                           + " message to attach the images to");
+    }
+
+    // ---- shared reply reading: tool calls and the assistant message ----
+
+    /**
+     * One tool call as the exchange gets it: {@code id}, {@code name}, {@code arguments} (a Map, only when the
+     * arguments are a JSON object) and {@code argumentsJson} (the arguments as the server sent them, as JSON text).
+     *
+     * @param arguments a JSON string (OpenAI) or a JSON object (Ollama), or null
+     */
+    protected static Map<String, Object> toolCall(String id, String name, JsonNode arguments) {
+        Map<String, Object> call = new LinkedHashMap<>();
+        call.put("id", id != null ? id : generatedToolCallId());
+        call.put("name", name);
+        JsonNode parsed = null;
+        String json;
+        if (arguments == null || arguments.isNull() || arguments.isMissingNode()) {
+            json = null;
+        } else if (arguments.isTextual()) {
+            json = arguments.asText();
+            try {
+                parsed = MAPPER.readTree(json);
+            } catch (IOException e) {
+                // invalid JSON, as OpenAI warns may happen: the text alone is kept
+            }
+        } else {
+            json = arguments.toString();
+            parsed = arguments;
+        }
+        if (parsed != null && parsed.isObject()) {
+            call.put("arguments", MAPPER.convertValue(parsed, MAP_TYPE));
+        }
+        call.put("argumentsJson", json);
+        return call;
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP_TYPE
+            = new com.fasterxml.jackson.core.type.TypeReference<>() {
+            };
+
+    /** A JSON object as a Map (insertion-ordered), nested objects as Maps and arrays as Lists. */
+    protected static Map<String, Object> asMap(JsonNode object) {
+        return MAPPER.convertValue(object, MAP_TYPE);
+    }
+
+    /** An id for a tool call whose server gave none (Ollama). */
+    private static String generatedToolCallId() {
+        return "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+    }
+
+    /**
+     * The assistant's message for the next turn: {@code role}, {@code content} and, when present, {@code tool_calls}
+     * exactly as the server sent them.
+     */
+    protected static Map<String, Object> assistantMessage(JsonNode message) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("role", message.path("role").isTextual() ? message.get("role").asText() : "assistant");
+        JsonNode content = message.get("content");
+        result.put("content", content == null || content.isNull() ? null
+                : content.isTextual() ? content.asText() : MAPPER.convertValue(content, Object.class));
+        JsonNode calls = message.get("tool_calls");
+        if (calls != null && calls.isArray() && !calls.isEmpty()) {
+            result.put("tool_calls", MAPPER.convertValue(calls, List.class));
+        }
+        return result;
+    }
 
     protected abstract LlmReply readGenerate(JsonNode root) throws LlmReplyFormatException;
 
@@ -233,7 +451,8 @@ public abstract class LlmProvider {
             return messages;
         }
         String text = requireText(body, "chat",
-                "a String (one user message) or a List of Maps with 'role' and 'content' (the whole conversation)");
+                "a String (one user message), a List of Maps with 'role' and 'content' (the whole conversation) or a"
+                             + " Map (the whole request JSON)");
         if (request.systemMessage() != null && !request.systemMessage().isEmpty()) {
             messages.addObject().put("role", "system").put("content", request.systemMessage());
         }
@@ -242,7 +461,7 @@ public abstract class LlmProvider {
     }
 
     private static String prompt(LlmRequest request) {
-        return requireText(request.body(), "generate", "a String (the prompt)");
+        return requireText(request.body(), "generate", "a String (the prompt) or a Map (the whole request JSON)");
     }
 
     private static JsonNode embedInput(LlmRequest request) {
@@ -263,7 +482,8 @@ public abstract class LlmProvider {
             }
             return input;
         }
-        return MAPPER.getNodeFactory().textNode(requireText(body, "embed", "a String or a List of Strings"));
+        return MAPPER.getNodeFactory().textNode(requireText(body, "embed",
+                "a String, a List of Strings or a Map (the whole request JSON)"));
     }
 
     private static String requireText(Object body, String operation, String expected) {

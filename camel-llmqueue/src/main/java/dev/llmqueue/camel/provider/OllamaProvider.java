@@ -1,6 +1,8 @@
 package dev.llmqueue.camel.provider;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -45,7 +47,14 @@ final class OllamaProvider extends LlmProvider {
 
     @Override
     protected void writeChat(ObjectNode json, LlmRequest request, ArrayNode messages) {
+        if (!request.images().isEmpty()) {
+            ArrayNode images = lastUserMessage(messages).putArray("images");
+            request.images().forEach(image -> images.add(image.base64()));
+        }
         json.set("messages", messages);
+        // Ollama has no tool_choice: the tools are offered and the model decides
+        writeTools(json, request);
+        writeFormat(json, request);
         // Ollama streams unless told not to
         json.put("stream", false);
         writeOptions(json, request);
@@ -57,8 +66,31 @@ final class OllamaProvider extends LlmProvider {
         if (request.systemMessage() != null && !request.systemMessage().isEmpty()) {
             json.put("system", request.systemMessage());
         }
+        if (!request.images().isEmpty()) {
+            ArrayNode images = json.putArray("images");
+            request.images().forEach(image -> images.add(image.base64()));
+        }
+        writeFormat(json, request);
         json.put("stream", false);
         writeOptions(json, request);
+    }
+
+    /** {@code "format": "json"}, or the schema object itself. */
+    private static void writeFormat(ObjectNode json, LlmRequest request) {
+        switch (request.responseFormat()) {
+            case LlmRequest.JSON -> json.put("format", "json");
+            case LlmRequest.JSON_SCHEMA -> json.set("format", request.jsonSchema().deepCopy());
+            default -> {
+                // text: no format
+            }
+        }
+    }
+
+    @Override
+    protected void completeWholeRequest(ObjectNode json) {
+        if (!json.has("stream")) {
+            json.put("stream", false);
+        }
     }
 
     private static void writeOptions(ObjectNode json, LlmRequest request) {
@@ -80,7 +112,31 @@ final class OllamaProvider extends LlmProvider {
         if (message == null || !message.isObject()) {
             throw new LlmReplyFormatException("the reply has no object field 'message'");
         }
-        return reply(root, requiredText(message, "content", "message.content"));
+        List<Map<String, Object>> toolCalls = toolCalls(message.get("tool_calls"));
+        String content;
+        if (toolCalls == null) {
+            content = requiredText(message, "content", "message.content");
+        } else {
+            // a tool call comes with an empty content: no text
+            content = optionalText(message, "content");
+            content = content == null || content.isEmpty() ? null : content;
+        }
+        return new LlmReply(content, optionalInt(root, "prompt_eval_count"), optionalInt(root, "eval_count"),
+                optionalText(root, "model"), optionalText(root, "done_reason"), toolCalls, assistantMessage(message));
+    }
+
+    /** Ollama's {@code message.tool_calls}: {@code [{function: {name, arguments: {...}}}]}, with no id. */
+    private static List<Map<String, Object>> toolCalls(JsonNode calls) throws LlmReplyFormatException {
+        if (calls == null || !calls.isArray() || calls.isEmpty()) {
+            return null;
+        }
+        List<Map<String, Object>> result = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode function = calls.get(i).path("function");
+            String name = requiredText(function, "name", "message.tool_calls[" + i + "].function.name");
+            result.add(toolCall(optionalText(calls.get(i), "id"), name, function.get("arguments")));
+        }
+        return result;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.llmqueue.camel.provider;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -46,12 +48,51 @@ final class OpenAiProvider extends LlmProvider {
 
     @Override
     protected void writeChat(ObjectNode json, LlmRequest request, ArrayNode messages) {
+        if (!request.images().isEmpty()) {
+            ObjectNode user = lastUserMessage(messages);
+            // the text becomes the first part, each image a data URL part after it
+            ArrayNode parts = MAPPER.createArrayNode();
+            JsonNode text = user.get("content");
+            if (text != null && text.isTextual() && !text.asText().isEmpty()) {
+                parts.addObject().put("type", "text").put("text", text.asText());
+            }
+            request.images().forEach(image -> parts.addObject().put("type", "image_url")
+                    .putObject("image_url").put("url", image.dataUrl()));
+            user.set("content", parts);
+        }
         json.set("messages", messages);
         writeSampling(json, request);
+        writeTools(json, request);
+        if (request.tools() != null && request.toolChoice() != null) {
+            switch (request.toolChoice()) {
+                case "auto", "none", "required" -> json.put("tool_choice", request.toolChoice());
+                default -> json.putObject("tool_choice").put("type", "function")
+                        .putObject("function").put("name", request.toolChoice());
+            }
+        }
+        switch (request.responseFormat()) {
+            case LlmRequest.JSON -> json.putObject("response_format").put("type", "json_object");
+            case LlmRequest.JSON_SCHEMA -> {
+                ObjectNode schema = json.putObject("response_format").put("type", "json_schema")
+                        .putObject("json_schema");
+                schema.put("name", request.jsonSchemaName());
+                schema.set("schema", request.jsonSchema().deepCopy());
+                schema.put("strict", true);
+            }
+            default -> {
+                // text: no response_format
+            }
+        }
     }
 
     @Override
     protected void writeGenerate(ObjectNode json, LlmRequest request, String prompt) {
+        // the legacy completions API has neither images nor tools nor response_format
+        if (!request.images().isEmpty()) {
+            throw new IllegalArgumentException("Header " + dev.llmqueue.camel.LlmQueueConstants.IMAGES
+                                               + ": the OpenAI completions API (operation generate) takes no images;"
+                                               + " use operation chat");
+        }
         json.put("prompt", prompt);
         writeSampling(json, request);
     }
@@ -82,7 +123,28 @@ final class OpenAiProvider extends LlmProvider {
         } else {
             throw new LlmReplyFormatException("the reply has no text field 'choices[0].message.content'");
         }
-        return reply(root, choice, text);
+        JsonNode usage = root.path("usage");
+        return new LlmReply(text, optionalInt(usage, "prompt_tokens"), optionalInt(usage, "completion_tokens"),
+                optionalText(root, "model"), optionalText(choice, "finish_reason"),
+                toolCalls(message.get("tool_calls")), assistantMessage(message));
+    }
+
+    /**
+     * OpenAI's {@code message.tool_calls}: {@code [{id, type: "function", function: {name, arguments: "<JSON
+     * text>"}}]}; the arguments text may be invalid JSON.
+     */
+    private static List<Map<String, Object>> toolCalls(JsonNode calls) throws LlmReplyFormatException {
+        if (calls == null || !calls.isArray() || calls.isEmpty()) {
+            return null;
+        }
+        List<Map<String, Object>> result = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode call = calls.get(i);
+            JsonNode function = call.path("function");
+            String name = requiredText(function, "name", "choices[0].message.tool_calls[" + i + "].function.name");
+            result.add(toolCall(optionalText(call, "id"), name, function.get("arguments")));
+        }
+        return result;
     }
 
     @Override

@@ -487,45 +487,72 @@ public final class LlmQueueScheduler {
         long retryDelay = -1;
         try {
             signal = task.execute();
-            retryDelay = task.retryDelayNanos();
+            retryDelay = Math.min(task.retryDelayNanos(), MAX_DEADLINE_NANOS);
         } finally {
-            boolean retry = false;
+            boolean retry;
             lock.lock();
             try {
+                // the slot goes back, and the next task starts, before this one retries or its route resumes
                 release(task, signal);
-                long now = clock.getAsLong();
-                long deadline = task.deadlineNanos();
-                // durations compared, never instants; a deadline beyond the horizon counts as none
-                long remaining = deadline == 0 || deadline - now > MAX_DEADLINE_NANOS ? Long.MAX_VALUE : deadline - now;
-                retry = retryDelay >= 0 && retryDelay < remaining && callExecutor != null
-                        && !(disableBackground && task.priority() == LlmQueuePriority.LOW);
-                if (retry) {
-                    // between attempts the task holds no slot and sits on no stack
-                    task.state = State.RETRY_WAIT;
-                    task.retryAt = now + retryDelay;
-                    retries.add(task);
-                    if (remaining != Long.MAX_VALUE) {
-                        task.deadlineAt = deadline;
-                        deadlines.add(task);
-                    }
-                    arm(now);
-                } else {
+                retry = mayRetry(task, retryDelay, clock.getAsLong());
+                if (!retry) {
                     task.state = State.ENDED;
                 }
             } finally {
                 lock.unlock();
-                // the slot goes back, and the next task starts, before this one's route resumes
-                try {
-                    promoteAndExecute();
-                } finally {
-                    if (retry) {
-                        long delay = retryDelay;
-                        safely(task, () -> task.retryScheduled(delay));
-                    } else {
-                        task.complete();
-                    }
+            }
+            try {
+                promoteAndExecute();
+            } finally {
+                if (retry) {
+                    retryLater(task, retryDelay);
+                } else {
+                    task.complete();
                 }
             }
+        }
+    }
+
+    /** Whether a task whose attempt just ended may try again after {@code retryDelay}. Under the lock. */
+    private boolean mayRetry(QueuedTask task, long retryDelay, long now) {
+        long deadline = task.deadlineNanos();
+        // durations compared, never instants; a deadline beyond the horizon counts as none
+        long remaining = deadline == 0 || deadline - now > MAX_DEADLINE_NANOS ? Long.MAX_VALUE : deadline - now;
+        return retryDelay >= 0 && retryDelay < remaining && callExecutor != null
+               && !(disableBackground && task.priority() == LlmQueuePriority.LOW);
+    }
+
+    /**
+     * Announces the retry, then puts the task between attempts. The announcement comes first, while no other thread
+     * can see the task: with a short back-off its next attempt could otherwise start, and even end, before listeners
+     * heard of this one. A queue closed (or background switched off) meanwhile ends the task with its last outcome.
+     */
+    private void retryLater(QueuedTask task, long retryDelay) {
+        safely(task, () -> task.retryScheduled(retryDelay));
+        boolean retry;
+        lock.lock();
+        try {
+            long now = clock.getAsLong();
+            retry = mayRetry(task, retryDelay, now);
+            if (retry) {
+                // between attempts the task holds no slot and sits on no stack
+                task.state = State.RETRY_WAIT;
+                task.retryAt = now + retryDelay;
+                retries.add(task);
+                long deadline = task.deadlineNanos();
+                if (deadline != 0 && deadline - now <= MAX_DEADLINE_NANOS) {
+                    task.deadlineAt = deadline;
+                    deadlines.add(task);
+                }
+                arm(now);
+            } else {
+                task.state = State.ENDED;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (!retry) {
+            task.complete();
         }
     }
 
@@ -551,15 +578,12 @@ public final class LlmQueueScheduler {
      * @return whether a waiting task had that id
      */
     public boolean cancel(String id) {
-        QueuedTask found = null;
+        QueuedTask found;
         lock.lock();
         try {
-            for (QueuedTask task : waitingTasks()) {
-                if (task.id().equals(id)) {
-                    found = task;
-                    end(task);
-                    break;
-                }
+            found = findWaiting(id);
+            if (found != null) {
+                end(found);
             }
         } finally {
             lock.unlock();
@@ -570,6 +594,20 @@ public final class LlmQueueScheduler {
         QueuedTask cancelled = found;
         safely(cancelled, cancelled::cancel);
         return true;
+    }
+
+    /** The waiting task with that id, found by walking the stacks and the retry heap: no copy, no sort. Under the lock. */
+    private QueuedTask findWaiting(String id) {
+        for (Target target : targets.values()) {
+            for (TaskStack stack : new TaskStack[] { target.high, target.low }) {
+                for (QueuedTask task = stack.head(); task != null; task = task.next) {
+                    if (task.id().equals(id)) {
+                        return task;
+                    }
+                }
+            }
+        }
+        return retries.find(id);
     }
 
     /** HIGH then LOW, newest first, then the tasks between attempts. Under the lock. */

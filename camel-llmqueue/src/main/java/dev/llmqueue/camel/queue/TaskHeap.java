@@ -45,6 +45,16 @@ final class TaskHeap {
         return key == Key.DEADLINE ? task.deadlineAt : task.retryAt;
     }
 
+    /** The task with that id, or null. */
+    QueuedTask find(String id) {
+        for (int i = 0; i < size; i++) {
+            if (tasks[i].id().equals(id)) {
+                return tasks[i];
+            }
+        }
+        return null;
+    }
+
     /** The tasks, in no particular order. */
     List<QueuedTask> snapshot() {
         return new ArrayList<>(Arrays.asList(tasks).subList(0, size));
