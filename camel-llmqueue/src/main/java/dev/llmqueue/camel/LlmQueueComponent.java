@@ -507,14 +507,16 @@ public class LlmQueueComponent extends DefaultComponent {
         for (InFlightRequest request : inFlightRequests()) {
             lines.add("requestId=" + request.requestId() + " priority=" + request.priority() + " model="
                       + request.model() + " url=" + request.url() + " attempt=" + request.attempt() + " ageMs="
-                      + request.ageMillis() + " callMs=" + request.callMillis());
+                      + request.ageMillis() + " callMs=" + request.callMillis()
+                      + (request.tokensReceived() >= 0 ? " tokens=" + request.tokensReceived() : ""));
         }
         return lines;
     }
 
     /** A request whose call is in flight, as operators see it. */
+    /** @param tokensReceived for a streaming call, the text deltas received so far; -1 for a call that does not stream */
     public record InFlightRequest(String requestId, LlmQueuePriority priority, String provider, String model, String url,
-                                  int attempt, long ageMillis, long callMillis) {
+                                  int attempt, long ageMillis, long callMillis, int tokensReceived) {
     }
 
     /** The calls in flight, longest running first. */
@@ -530,7 +532,7 @@ public class LlmQueueComponent extends DefaultComponent {
                     LlmQueueListener.RequestInfo info = request.info();
                     inFlight.add(new InFlightRequest(info.requestId(), info.priority(), info.provider(), info.model(),
                             info.url(), request.attempts(), TimeUnit.NANOSECONDS.toMillis(now - request.queuedNanos()),
-                            TimeUnit.NANOSECONDS.toMillis(now - started)));
+                            TimeUnit.NANOSECONDS.toMillis(now - started), request.tokensReceived()));
                 }
             });
         }
@@ -572,6 +574,11 @@ public class LlmQueueComponent extends DefaultComponent {
         public void onCallEnded(RequestInfo request, int attempt, long callNanos, Exception failure,
                                 Integer promptTokens, Integer completionTokens) {
             each(listener -> listener.onCallEnded(request, attempt, callNanos, failure, promptTokens, completionTokens));
+        }
+
+        @Override
+        public void onFirstToken(RequestInfo request, long ttftNanos) {
+            each(listener -> listener.onFirstToken(request, ttftNanos));
         }
 
         @Override

@@ -1,7 +1,9 @@
 package dev.llmqueue.camel;
 
 import java.io.File;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.io.Reader;
 import java.net.ConnectException;
@@ -27,6 +29,8 @@ import javax.net.ssl.SSLHandshakeException;
 import dev.llmqueue.camel.provider.LlmProvider;
 import dev.llmqueue.camel.provider.LlmReply;
 import dev.llmqueue.camel.provider.LlmReplyFormatException;
+import dev.llmqueue.camel.provider.LlmStreamErrorException;
+import dev.llmqueue.camel.provider.LlmStreamReader;
 import dev.llmqueue.camel.provider.LlmRequest;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
@@ -170,6 +174,13 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
               description = "Whether the body becomes the provider's whole reply JSON as a Map, instead of the text;"
                             + " the usual headers are still set.")
     private boolean rawResponse;
+    @UriParam(defaultValue = "false",
+              description = "Streams the answer (chat and generate): the route resumes as soon as the first token has"
+                            + " arrived, with an LlmStream as the body (an Iterator of the text deltas, readable as"
+                            + " String, InputStream or Reader); the component keeps reading the server's stream on its"
+                            + " own thread, so the slot is held only while the server generates. requestTimeout then"
+                            + " bounds the silence between two chunks.")
+    private boolean streaming;
     @UriParam(label = "advanced", multiValue = true, prefix = "bodyProperties.",
               description = "Extra fields of the request JSON, such as bodyProperties.seed=42,"
                             + " bodyProperties.top_p=0.9, bodyProperties.keep_alive=10m or, for Ollama,"
@@ -264,6 +275,14 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         serverUrl = stripTrailingSlash(checkBaseUrl(baseUrl != null ? baseUrl : llmProvider.defaultBaseUrl(),
                 llmProvider.defaultBaseUrl()));
         url = serverUrl + llmProvider.path(operation);
+        if (streaming && operation == LlmQueueOperation.embed) {
+            throw new IllegalArgumentException("streaming is for operation chat or generate; embed answers at once");
+        }
+        if (streaming && (outputClass != null || rawResponse)) {
+            throw new IllegalArgumentException("streaming cannot be combined with " + (outputClass != null
+                    ? "outputClass (a POJO needs the whole answer)" : "rawResponse (there is no single reply JSON)")
+                                               + ": read the LlmStream as a String instead");
+        }
         requestOptions = LlmQueueRequestOptions.of(this);
     }
 
@@ -364,7 +383,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
             body = fileText(exchange, body);
         }
         String system = message.getHeader(LlmQueueConstants.SYSTEM_MESSAGE, systemMessage, String.class);
-        return llmProvider.requestBody(requestOptions.request(exchange, model, body, system));
+        return llmProvider.requestBody(requestOptions.request(exchange, model, body, system), streaming);
     }
 
     /**
@@ -420,15 +439,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                     request.exchange(), status, llmProvider.name(), url, null, false, -1, null);
         }
         if (status < 200 || status > 299) {
-            String text = llmProvider.errorText(body);
-            boolean quota = status == 429 && llmProvider.isQuotaExhausted(body);
-            boolean retryable = !quota && (status == 429 || status == 502 || status == 503 || status == 504);
-            // a 404 that is not about the model: the path was wrong, so baseUrl probably is
-            String hint = status == 404 ? llmProvider.notFoundHint(serverUrl, body) : null;
-            throw new LlmProviderException(
-                    llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : "")
-                                           + (hint != null ? "; " + hint : ""),
-                    request.exchange(), status, llmProvider.name(), url, text, retryable, retryAfter, null);
+            throw httpError(request, status, body, retryAfter);
         }
         try {
             return requestOptions.reply(request, status, body);
@@ -438,6 +449,97 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                                            + e.getMessage(),
                     request.exchange(), status, llmProvider.name(), url, null, false, -1, e);
         }
+    }
+
+    /** A non-2xx answer: retryable for "slow down" (429 rate limit, 502, 503, 504), not for "give up". */
+    private LlmProviderException httpError(LlmQueueRequest request, int status, byte[] body, long retryAfter) {
+        String text = llmProvider.errorText(body);
+        boolean quota = status == 429 && llmProvider.isQuotaExhausted(body);
+        boolean retryable = !quota && (status == 429 || status == 502 || status == 503 || status == 504);
+        // a 404 that is not about the model: the path was wrong, so baseUrl probably is
+        String hint = status == 404 ? llmProvider.notFoundHint(serverUrl, body) : null;
+        return new LlmProviderException(
+                llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : "")
+                                       + (hint != null ? "; " + hint : ""),
+                request.exchange(), status, llmProvider.name(), url, text, retryable, retryAfter, null);
+    }
+
+    /**
+     * Makes a streamed call and reads the server's events as they come, on the call thread, holding the slot: each
+     * text delta goes to {@code stream}, and the first one resumes the route ({@link LlmQueueRequest#tokenArrived()}).
+     * requestTimeout bounds the silence between two chunks (HttpClient's response timeout), not the whole answer.
+     *
+     * @return the whole answer once the server's stream has ended, or null when the route closed the stream first
+     *         (closing aborted the call)
+     */
+    LlmReply callStreaming(LlmQueueRequest request, LlmStream stream) throws LlmProviderException {
+        HttpPost post = new HttpPost(url);
+        post.setEntity(new ByteArrayEntity(request.payload(), ContentType.APPLICATION_JSON));
+        post.setHeader(HttpHeaders.ACCEPT, "application/x-ndjson, text/event-stream");
+        requestOptions.setHttpHeaders(post, apiKey);
+        stream.onClose(post::cancel);
+        LlmStreamReader reader = llmProvider.streamReader(operation);
+        int status = -1;
+        try (ClassicHttpResponse response = httpClient.executeOpen(server, post, null)) {
+            status = response.getCode();
+            HttpEntity entity = response.getEntity();
+            if (status < 200 || status > 299) {
+                long retryAfter = RetryPolicy.retryAfterMillis(headerValue(response, "retry-after-ms"),
+                        headerValue(response, HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
+                byte[] body = entity == null ? new byte[0] : readBody(entity.getContent());
+                throw httpError(request, status, body == null ? new byte[0] : body, retryAfter);
+            }
+            if (entity == null) {
+                throw new LlmReplyFormatException("the streamed reply has no body");
+            }
+            BufferedReader lines = new BufferedReader(new InputStreamReader(entity.getContent(), StandardCharsets.UTF_8));
+            String line;
+            while (!reader.isDone() && (line = lines.readLine()) != null) {
+                String delta = reader.line(line);
+                if (delta == null) {
+                    continue;
+                }
+                request.tokenArrived();
+                if (!stream.append(delta, () -> tooLarge(request, 200))) {
+                    if (stream.isClosedEarly()) {
+                        return null;
+                    }
+                    throw tooLarge(request, 200);
+                }
+            }
+            if (!reader.isComplete()) {
+                // the connection ended before the last event: a cut, which may pass
+                throw new LlmProviderException(llmProvider.name() + " stream from POST " + url
+                                               + " ended before its last event (the connection was closed)",
+                        request.exchange(), LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, true, -1,
+                        null);
+            }
+            LlmReply reply = reader.reply();
+            // the rest (nothing, for a well-behaved server) lets the connection go back to the pool
+            EntityUtils.consume(entity);
+            return reply;
+        } catch (IOException | RuntimeException e) {
+            if (stream.isClosedEarly()) {
+                return null;
+            }
+            throw noResponse(request.exchange(), e, false);
+        } catch (LlmStreamErrorException e) {
+            throw new LlmProviderException(llmProvider.name() + " reported an error in the stream from POST " + url
+                                           + ": " + e.getMessage(),
+                    request.exchange(), status, llmProvider.name(), url, e.getMessage(), false, -1, e);
+        } catch (LlmReplyFormatException e) {
+            throw new LlmProviderException(
+                    "Cannot read the streamed " + operation + " reply of " + llmProvider.name() + " from POST " + url
+                                           + ": " + e.getMessage(),
+                    request.exchange(), status, llmProvider.name(), url, null, false, -1, e);
+        }
+    }
+
+    private LlmProviderException tooLarge(LlmQueueRequest request, int status) {
+        return new LlmProviderException(
+                "The reply of " + llmProvider.name() + " from POST " + url + " is larger than maxResponseSize ("
+                                        + maxResponseSize + ")",
+                request.exchange(), status, llmProvider.name(), url, null, false, -1, null);
     }
 
     /**
@@ -785,6 +887,17 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
      */
     public void setOutputClass(String outputClass) {
         this.outputClass = outputClass;
+    }
+
+    public boolean isStreaming() {
+        return streaming;
+    }
+
+    /**
+     * Streams the answer: the route resumes at the first token with an LlmStream body.
+     */
+    public void setStreaming(boolean streaming) {
+        this.streaming = streaming;
     }
 
     public boolean isRawResponse() {

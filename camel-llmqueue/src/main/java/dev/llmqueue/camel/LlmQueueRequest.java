@@ -35,6 +35,8 @@ final class LlmQueueRequest extends QueuedTask {
     private final AsyncCallback callback;
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** Whether the exchange was handed back: at its ending, or at a stream's first token. */
+    private final AtomicBoolean resumed = new AtomicBoolean();
     private final long queuedNanos = System.nanoTime();
     private final LlmQueueListener.RequestInfo info;
     private final LlmQueueListener events;
@@ -49,6 +51,10 @@ final class LlmQueueRequest extends QueuedTask {
     private long callNanos;
     private LlmReply reply;
     private Exception failure;
+    /** The streamed answer of the current attempt; null unless the endpoint streams. Read by operators' views. */
+    private volatile LlmStream stream;
+    /** Call thread only (execute, then complete on the same thread). */
+    private boolean resumedAtFirstToken;
 
     LlmQueueRequest(String id, LlmQueuePriority priority, LlmQueueEndpoint endpoint, Exchange exchange, String model,
                     byte[] payload, boolean embedBatch, long deadlineNanos, AsyncCallback callback) {
@@ -105,6 +111,16 @@ final class LlmQueueRequest extends QueuedTask {
         reply = null;
         failure = null;
         try {
+            if (endpoint.isStreaming()) {
+                stream = new LlmStream(endpoint.getMaxResponseSize());
+                reply = endpoint.callStreaming(this, stream);
+                if (reply != null) {
+                    stream.end(reply.finishReason(), reply.promptTokens(), reply.completionTokens(), reply.model(),
+                            reply.toolCalls(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                }
+                // null: the route closed the stream early, which is no failure
+                return Signal.SUCCESS;
+            }
             reply = endpoint.call(this);
             if (LOG.isTraceEnabled()) {
                 LOG.trace("request {} got {}", id, reply.body());
@@ -122,6 +138,10 @@ final class LlmQueueRequest extends QueuedTask {
                     endpoint.getProvider(), endpoint.getUrl(), null, false, -1, t);
             return Signal.FAILED;
         } finally {
+            if (resumedAtFirstToken && failure != null) {
+                // the route already reads the stream: it sees the failure where the stream broke
+                stream.fail(failure, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            }
             callStartedNanos = 0;
             lastEndNanos = System.nanoTime();
             callNanos = lastEndNanos - started;
@@ -130,8 +150,41 @@ final class LlmQueueRequest extends QueuedTask {
         }
     }
 
+    /**
+     * A streamed answer's text delta has arrived, on the call thread: at the first one the exchange resumes with the
+     * stream as its body, on the completion pool, while this thread goes on reading. Tokens were then delivered, so
+     * the request is never retried.
+     */
+    void tokenArrived() {
+        if (resumedAtFirstToken) {
+            return;
+        }
+        resumedAtFirstToken = true;
+        long ttft = System.nanoTime() - callStartedNanos;
+        events.onFirstToken(info, ttft);
+        if (resumed.compareAndSet(false, true)) {
+            resume(() -> {
+                Message message = exchange.getMessage();
+                message.setHeader(LlmQueueConstants.WAIT_TIME, TimeUnit.NANOSECONDS.toMillis(firstStartNanos - queuedNanos));
+                message.setHeader(LlmQueueConstants.ATTEMPTS, attempts);
+                message.setHeader(LlmQueueConstants.TIME_TO_FIRST_TOKEN, TimeUnit.NANOSECONDS.toMillis(ttft));
+                message.removeHeader(LlmQueueConstants.TOOL_CALLS);
+                message.setBody(stream);
+            }, false);
+        }
+    }
+
+    /** Deltas received so far by a streaming call in flight, or -1. */
+    int tokensReceived() {
+        LlmStream current = stream;
+        return current == null ? -1 : current.received();
+    }
+
     @Override
     public long retryDelayNanos() {
+        if (resumedAtFirstToken) {
+            return -1;
+        }
         if (!(failure instanceof LlmProviderException e) || !e.isRetryable() || attempts > endpoint.getMaxRetries()) {
             return -1;
         }
@@ -193,7 +246,8 @@ final class LlmQueueRequest extends QueuedTask {
             exchange.setException(failure);
             return;
         }
-        message.setBody(reply.body());
+        // a streamed answer that carried no text (a tool call) resumes only now, its stream already at its end
+        message.setBody(stream != null ? stream : reply.body());
         setIfPresent(message, LlmQueueConstants.PROMPT_TOKENS, reply.promptTokens());
         setIfPresent(message, LlmQueueConstants.COMPLETION_TOKENS, reply.completionTokens());
         setIfPresent(message, LlmQueueConstants.RESPONSE_MODEL, reply.model());
@@ -228,8 +282,10 @@ final class LlmQueueRequest extends QueuedTask {
             // counted before the route resumes, so that what the route reads of the statistics includes it
             events.onEnded(info, kind, reason);
         } finally {
-            // whatever a listener did, the exchange resumes
-            resume(outcome, onCallThread);
+            // whatever a listener did, the exchange resumes, unless a stream resumed it at its first token
+            if (resumed.compareAndSet(false, true)) {
+                resume(outcome, onCallThread);
+            }
         }
     }
 

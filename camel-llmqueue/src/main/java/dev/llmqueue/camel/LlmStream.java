@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  * <li>An {@link Iterator} of the text deltas in order: {@link #hasNext()} blocks until the next delta arrives, so
  * {@code .split(body()).streaming()} handles each delta as it comes. A failure after the first token is thrown there,
- * as an {@link LlmProviderException}, at the point where the stream broke.</li>
+ * as an {@link LlmProviderException} (thrown as it is, though checked), at the point where the stream broke.</li>
  * <li>{@link #close()} before the end aborts the HTTP call: the server stops generating and the slot comes back at
  * once.</li>
  * <li>Camel's type converters read it as a {@code String} (waits for the end: the whole text) and as an
@@ -46,7 +46,8 @@ public final class LlmStream implements Iterator<String>, Closeable {
     private long chars;
     private boolean ended;
     private boolean closed;
-    private RuntimeException failure;
+    /** Thrown as it is (an LlmProviderException, though checked) where the stream broke. */
+    private Exception failure;
     private String finishReason;
     private Integer promptTokens;
     private Integer completionTokens;
@@ -74,7 +75,7 @@ public final class LlmStream implements Iterator<String>, Closeable {
      * @return false when the reader closed the stream (the call should stop), or the buffer is full (the stream has
      *         then failed)
      */
-    boolean append(String delta, java.util.function.Supplier<RuntimeException> tooLarge) {
+    boolean append(String delta, java.util.function.Supplier<Exception> tooLarge) {
         lock.lock();
         try {
             if (closed || ended) {
@@ -117,7 +118,7 @@ public final class LlmStream implements Iterator<String>, Closeable {
     }
 
     /** The server's stream broke after the route had resumed; the reader sees {@code failure} where it broke. */
-    void fail(RuntimeException failure, long callMillis) {
+    void fail(Exception failure, long callMillis) {
         lock.lock();
         try {
             if (ended) {
@@ -166,7 +167,7 @@ public final class LlmStream implements Iterator<String>, Closeable {
                 return true;
             }
             if (failure != null && !closed) {
-                throw failure;
+                throw LlmStream.<RuntimeException>sneaky(failure);
             }
             return false;
         } finally {
@@ -284,11 +285,20 @@ public final class LlmStream implements Iterator<String>, Closeable {
                 awaitChange();
             }
             if (failure != null) {
-                throw failure;
+                throw LlmStream.<RuntimeException>sneaky(failure);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Throws a checked exception (the {@link LlmProviderException} of a broken stream) from an {@link Iterator}
+     * method, which cannot declare it: the route's error handler then sees the exception itself, not a wrapper.
+     */
+    @SuppressWarnings("unchecked")
+    private static <E extends Exception> E sneaky(Exception e) throws E {
+        throw (E) e;
     }
 
     private <T> T locked(java.util.function.Supplier<T> read) {
