@@ -60,6 +60,7 @@ import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.util.URISupport;
 import org.apache.camel.util.PropertiesHelper;
 
 /**
@@ -245,6 +246,14 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     @Override
     public String toString() {
         return super.toString().replaceAll("(httpHeaders\\.[^=&]*=)[^&\\]]*", "$1xxxxxx");
+    }
+
+    /**
+     * The endpoint's URI as operators may see it (JMX, the dev console): Camel's sanitising masks the key, and the
+     * values of extra HTTP headers are masked too, since they may carry a gateway's credentials.
+     */
+    String displayUri() {
+        return URISupport.sanitizeUri(getEndpointUri()).replaceAll("(httpHeaders\\.[^=&]*=)[^&]*", "$1xxxxxx");
     }
 
     /**
