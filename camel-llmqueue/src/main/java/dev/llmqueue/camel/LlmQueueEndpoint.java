@@ -180,7 +180,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                             + " arrived, with an LlmStream as the body (an Iterator of the text deltas, readable as"
                             + " String, InputStream or Reader); the component keeps reading the server's stream on its"
                             + " own thread, so the slot is held only while the server generates. requestTimeout then"
-                            + " bounds the silence between two chunks.")
+                            + " bounds the wait for the first token and then the time between two tokens.")
     private boolean streaming;
     @UriParam(label = "advanced", multiValue = true, prefix = "bodyProperties.",
               description = "Extra fields of the request JSON, such as bodyProperties.seed=42,"
