@@ -64,6 +64,7 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "responseFormat": target.setResponseFormat(property(camelContext, java.lang.String.class, value)); return true;
         case "retrybackoff":
         case "retryBackoff": target.setRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "streaming": target.setStreaming(property(camelContext, boolean.class, value)); return true;
         case "systemmessage":
         case "systemMessage": target.setSystemMessage(property(camelContext, java.lang.String.class, value)); return true;
         case "temperature": target.setTemperature(property(camelContext, java.lang.Double.class, value)); return true;
@@ -118,6 +119,7 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "responseFormat": return java.lang.String.class;
         case "retrybackoff":
         case "retryBackoff": return long.class;
+        case "streaming": return boolean.class;
         case "systemmessage":
         case "systemMessage": return java.lang.String.class;
         case "temperature": return java.lang.Double.class;
@@ -173,6 +175,7 @@ public class LlmQueueEndpointConfigurer extends PropertyConfigurerSupport implem
         case "responseFormat": return target.getResponseFormat();
         case "retrybackoff":
         case "retryBackoff": return target.getRetryBackoff();
+        case "streaming": return target.isStreaming();
         case "systemmessage":
         case "systemMessage": return target.getSystemMessage();
         case "temperature": return target.getTemperature();

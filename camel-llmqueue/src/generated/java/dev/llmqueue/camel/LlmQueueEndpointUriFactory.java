@@ -23,7 +23,7 @@ public class LlmQueueEndpointUriFactory extends org.apache.camel.support.compone
     private static final Set<String> SECRET_PROPERTY_NAMES;
     private static final Map<String, String> MULTI_VALUE_PREFIXES;
     static {
-        Set<String> props = new HashSet<>(27);
+        Set<String> props = new HashSet<>(28);
         props.add("apiKey");
         props.add("apiKeyHeader");
         props.add("baseUrl");
@@ -47,6 +47,7 @@ public class LlmQueueEndpointUriFactory extends org.apache.camel.support.compone
         props.add("requestTimeout");
         props.add("responseFormat");
         props.add("retryBackoff");
+        props.add("streaming");
         props.add("systemMessage");
         props.add("temperature");
         props.add("toolChoice");

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -125,6 +126,9 @@ public class LlmQueueComponent extends DefaultComponent {
     private ExecutorService callExecutor;
     private ScheduledExecutorService timer;
     private volatile ExecutorService completionExecutor;
+    /** The completion pool's size, also the cap of call threads resuming their routes inline. */
+    private volatile int completionThreads;
+    private final AtomicInteger inlineCompletions = new AtomicInteger();
     private LlmQueueHealthCheck healthCheck;
     /** Set while a MeterRegistry is bound to this component; the class is loaded only then. */
     private LlmQueueMeters meters;
@@ -236,7 +240,7 @@ public class LlmQueueComponent extends DefaultComponent {
         // a fixed number of threads and a queue: a burst of endings (expiries, stop, background switched off) queues
         // here instead of starting a thread each; the queue holds at most one entry per accepted request. Abort (not
         // Camel's CallerRuns, which discards silently once shut down), so that a refusal completes inline.
-        int completionThreads = Math.max(maxConcurrentRequests, 2 * Runtime.getRuntime().availableProcessors());
+        completionThreads = Math.max(maxConcurrentRequests, 2 * Runtime.getRuntime().availableProcessors());
         completionExecutor = executors.newThreadPool(this, "LlmQueueCompletion",
                 profile("LlmQueueCompletion", completionThreads, completionThreads));
         // unbounded: the scheduler arms one entry for all waiting requests, the calls one each for requestTimeout
@@ -502,14 +506,16 @@ public class LlmQueueComponent extends DefaultComponent {
         for (InFlightRequest request : inFlightRequests()) {
             lines.add("requestId=" + request.requestId() + " priority=" + request.priority() + " model="
                       + request.model() + " url=" + request.url() + " attempt=" + request.attempt() + " ageMs="
-                      + request.ageMillis() + " callMs=" + request.callMillis());
+                      + request.ageMillis() + " callMs=" + request.callMillis()
+                      + (request.tokensReceived() >= 0 ? " tokens=" + request.tokensReceived() : ""));
         }
         return lines;
     }
 
     /** A request whose call is in flight, as operators see it. */
+    /** @param tokensReceived for a streaming call, the text deltas received so far; -1 for a call that does not stream */
     public record InFlightRequest(String requestId, LlmQueuePriority priority, String provider, String model, String url,
-                                  int attempt, long ageMillis, long callMillis) {
+                                  int attempt, long ageMillis, long callMillis, int tokensReceived) {
     }
 
     /** The calls in flight, longest running first. */
@@ -525,7 +531,7 @@ public class LlmQueueComponent extends DefaultComponent {
                     LlmQueueListener.RequestInfo info = request.info();
                     inFlight.add(new InFlightRequest(info.requestId(), info.priority(), info.provider(), info.model(),
                             info.url(), request.attempts(), TimeUnit.NANOSECONDS.toMillis(now - request.queuedNanos()),
-                            TimeUnit.NANOSECONDS.toMillis(now - started)));
+                            TimeUnit.NANOSECONDS.toMillis(now - started), request.tokensReceived()));
                 }
             });
         }
@@ -570,6 +576,11 @@ public class LlmQueueComponent extends DefaultComponent {
         }
 
         @Override
+        public void onFirstToken(RequestInfo request, long ttftNanos) {
+            each(listener -> listener.onFirstToken(request, ttftNanos));
+        }
+
+        @Override
         public void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
             each(listener -> listener.onRetry(request, attempt, delayNanos, failure));
         }
@@ -609,6 +620,33 @@ public class LlmQueueComponent extends DefaultComponent {
     /** The timer of the queue; null while the component is not started. */
     ScheduledExecutorService getTimer() {
         return timer;
+    }
+
+    /**
+     * Whether a call thread may resume its route itself: yes while fewer call threads than the completion pool has
+     * threads are busy doing so. The cap keeps slow routes from growing the call pool without bound; past it, routes
+     * resume on the completion pool as before.
+     */
+    boolean tryInlineCompletion() {
+        int cap = completionThreads;
+        while (true) {
+            int now = inlineCompletions.get();
+            if (now >= cap) {
+                return false;
+            }
+            if (inlineCompletions.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void inlineCompletionDone() {
+        inlineCompletions.decrementAndGet();
+    }
+
+    /** The pool calls run on; null when stopped. */
+    ExecutorService getCallExecutor() {
+        return callExecutor;
     }
 
     /** The pool routes resume on; null when stopped (the caller then completes inline). */

@@ -89,6 +89,12 @@ public final class LlmQueueConstants {
                             + " next turn.")
     public static final String ASSISTANT_MESSAGE = "CamelLlmQueueAssistantMessage";
 
+    @Metadata(label = "producer", javaType = "Long",
+              description = "Streaming: milliseconds from the start of the call to the first token, set when the route"
+                            + " resumes. CamelLlmQueueCallTime and the token headers cannot be known then: they are on"
+                            + " the LlmStream body (callTime(), promptTokens(), completionTokens()).")
+    public static final String TIME_TO_FIRST_TOKEN = "CamelLlmQueueTimeToFirstToken";
+
     private LlmQueueConstants() {
     }
 }

@@ -61,6 +61,9 @@ public class LlmQueueDevConsole extends AbstractDevConsole {
             for (LlmQueuePriority priority : LlmQueuePriority.values()) {
                 sb.append(percentilesLine("Call", priority, statistics.callPercentiles(priority)));
             }
+            for (LlmQueuePriority priority : LlmQueuePriority.values()) {
+                sb.append(percentilesLine("TTFT", priority, statistics.timeToFirstTokenPercentiles(priority)));
+            }
             statistics.unreachableServers().forEach((url, error) -> sb.append(
                     String.format("    Unreachable: %s (last error: %s)%n", url, error)));
             for (QueuedRequest request : queue.queuedRequests()) {
@@ -126,18 +129,24 @@ public class LlmQueueDevConsole extends AbstractDevConsole {
                 jo.put("url", request.url());
                 jo.put("callMs", request.callMillis());
                 jo.put("attempt", request.attempt());
+                if (request.tokensReceived() >= 0) {
+                    jo.put("tokensReceived", request.tokensReceived());
+                }
                 inFlight.add(jo);
             }
             root.put("inFlight", inFlight);
             LlmQueueStatistics statistics = queue.getStatistics();
             JsonObject waitTime = new JsonObject();
             JsonObject callTime = new JsonObject();
+            JsonObject timeToFirstToken = new JsonObject();
             for (LlmQueuePriority priority : LlmQueuePriority.values()) {
                 waitTime.put(priority.name(), new JsonObject(statistics.waitPercentiles(priority)));
                 callTime.put(priority.name(), new JsonObject(statistics.callPercentiles(priority)));
+                timeToFirstToken.put(priority.name(), new JsonObject(statistics.timeToFirstTokenPercentiles(priority)));
             }
             root.put("waitTime", waitTime);
             root.put("callTime", callTime);
+            root.put("timeToFirstToken", timeToFirstToken);
             root.put("unreachableServers", new JsonObject(statistics.unreachableServers()));
         }
         root.put("components", new JsonArray(components.keySet()));

@@ -1,7 +1,9 @@
 package dev.llmqueue.camel;
 
 import java.io.File;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.io.Reader;
 import java.net.ConnectException;
@@ -27,6 +29,8 @@ import javax.net.ssl.SSLHandshakeException;
 import dev.llmqueue.camel.provider.LlmProvider;
 import dev.llmqueue.camel.provider.LlmReply;
 import dev.llmqueue.camel.provider.LlmReplyFormatException;
+import dev.llmqueue.camel.provider.LlmStreamErrorException;
+import dev.llmqueue.camel.provider.LlmStreamReader;
 import dev.llmqueue.camel.provider.LlmRequest;
 import org.apache.camel.Category;
 import org.apache.camel.Consumer;
@@ -171,6 +175,13 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
               description = "Whether the body becomes the provider's whole reply JSON as a Map, instead of the text;"
                             + " the usual headers are still set.")
     private boolean rawResponse;
+    @UriParam(defaultValue = "false",
+              description = "Streams the answer (chat and generate): the route resumes as soon as the first token has"
+                            + " arrived, with an LlmStream as the body (an Iterator of the text deltas, readable as"
+                            + " String, InputStream or Reader); the component keeps reading the server's stream on its"
+                            + " own thread, so the slot is held only while the server generates. requestTimeout then"
+                            + " bounds the wait for the first token and then the time between two tokens.")
+    private boolean streaming;
     @UriParam(label = "advanced", multiValue = true, prefix = "bodyProperties.",
               description = "Extra fields of the request JSON, such as bodyProperties.seed=42,"
                             + " bodyProperties.top_p=0.9, bodyProperties.keep_alive=10m or, for Ollama,"
@@ -273,6 +284,14 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         serverUrl = stripTrailingSlash(checkBaseUrl(baseUrl != null ? baseUrl : llmProvider.defaultBaseUrl(),
                 llmProvider.defaultBaseUrl()));
         url = serverUrl + llmProvider.path(operation);
+        if (streaming && operation == LlmQueueOperation.embed) {
+            throw new IllegalArgumentException("streaming is for operation chat or generate; embed answers at once");
+        }
+        if (streaming && (outputClass != null || rawResponse)) {
+            throw new IllegalArgumentException("streaming cannot be combined with " + (outputClass != null
+                    ? "outputClass (a POJO needs the whole answer)" : "rawResponse (there is no single reply JSON)")
+                                               + ": read the LlmStream as a String instead");
+        }
         requestOptions = LlmQueueRequestOptions.of(this);
     }
 
@@ -373,7 +392,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
             body = fileText(exchange, body);
         }
         String system = message.getHeader(LlmQueueConstants.SYSTEM_MESSAGE, systemMessage, String.class);
-        return llmProvider.requestBody(requestOptions.request(exchange, model, body, system));
+        return llmProvider.requestBody(requestOptions.request(exchange, model, body, system), streaming);
     }
 
     /**
@@ -429,15 +448,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                     request.exchange(), status, llmProvider.name(), url, null, false, -1, null);
         }
         if (status < 200 || status > 299) {
-            String text = llmProvider.errorText(body);
-            boolean quota = status == 429 && llmProvider.isQuotaExhausted(body);
-            boolean retryable = !quota && (status == 429 || status == 502 || status == 503 || status == 504);
-            // a 404 that is not about the model: the path was wrong, so baseUrl probably is
-            String hint = status == 404 ? llmProvider.notFoundHint(serverUrl, body) : null;
-            throw new LlmProviderException(
-                    llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : "")
-                                           + (hint != null ? "; " + hint : ""),
-                    request.exchange(), status, llmProvider.name(), url, text, retryable, retryAfter, null);
+            throw httpError(request, status, body, retryAfter);
         }
         try {
             return requestOptions.reply(request, status, body);
@@ -447,6 +458,157 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                                            + e.getMessage(),
                     request.exchange(), status, llmProvider.name(), url, null, false, -1, e);
         }
+    }
+
+    /** A non-2xx answer: retryable for "slow down" (429 rate limit, 502, 503, 504), not for "give up". */
+    private LlmProviderException httpError(LlmQueueRequest request, int status, byte[] body, long retryAfter) {
+        String text = llmProvider.errorText(body);
+        boolean quota = status == 429 && llmProvider.isQuotaExhausted(body);
+        boolean retryable = !quota && (status == 429 || status == 502 || status == 503 || status == 504);
+        // a 404 that is not about the model: the path was wrong, so baseUrl probably is
+        String hint = status == 404 ? llmProvider.notFoundHint(serverUrl, body) : null;
+        return new LlmProviderException(
+                llmProvider.name() + " answered HTTP " + status + " to POST " + url + (text != null ? ": " + text : "")
+                                       + (hint != null ? "; " + hint : ""),
+                request.exchange(), status, llmProvider.name(), url, text, retryable, retryAfter, null);
+    }
+
+    /**
+     * Makes a streamed call and reads the server's events as they come, on the call thread, holding the slot: each
+     * text delta goes to {@code stream}, and the first one resumes the route ({@link LlmQueueRequest#tokenArrived()}).
+     * Until the first token requestTimeout bounds the whole wait, as for any call; after it, the silence between two
+     * tokens (keep-alive comments and blank lines do not count as tokens). The stream is ended or failed here, before
+     * the connection is let go, so neither the reader nor the slot waits for a server that keeps its connection open.
+     *
+     * @return the whole answer once the server's stream has ended, or null when the route closed the stream first
+     *         (closing aborted the call)
+     */
+    LlmReply callStreaming(LlmQueueRequest request, LlmStream stream) throws LlmProviderException {
+        HttpPost post = new HttpPost(url);
+        post.setEntity(new ByteArrayEntity(request.payload(), ContentType.APPLICATION_JSON));
+        post.setHeader(HttpHeaders.ACCEPT, "application/x-ndjson, text/event-stream");
+        requestOptions.setHttpHeaders(post, apiKey);
+        stream.onClose(post::cancel);
+        LlmStreamReader reader = llmProvider.streamReader(operation);
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> firstTokenTimeout = abortAfterRequestTimeout(post, timedOut);
+        long silenceLimit = TimeUnit.MILLISECONDS.toNanos(requestTimeout);
+        long started = System.nanoTime();
+        int status = -1;
+        boolean readToTheEnd = false;
+        try (ClassicHttpResponse response = httpClient.executeOpen(server, post, null)) {
+            try {
+                status = response.getCode();
+                HttpEntity entity = response.getEntity();
+                if (status < 200 || status > 299) {
+                    long retryAfter = RetryPolicy.retryAfterMillis(headerValue(response, "retry-after-ms"),
+                            headerValue(response, HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
+                    byte[] body = entity == null ? new byte[0] : readBody(entity.getContent());
+                    readToTheEnd = body != null;
+                    throw httpError(request, status, body == null ? new byte[0] : body, retryAfter);
+                }
+                if (entity == null) {
+                    throw new LlmReplyFormatException("the streamed reply has no body");
+                }
+                BufferedReader lines = new BufferedReader(new InputStreamReader(entity.getContent(),
+                        StandardCharsets.UTF_8));
+                long lastToken = System.nanoTime();
+                boolean first = true;
+                String line;
+                while (!reader.isDone() && (line = lines.readLine()) != null) {
+                    String delta = reader.line(line);
+                    long now = System.nanoTime();
+                    if (delta == null) {
+                        if (!first && now - lastToken > silenceLimit) {
+                            // keep-alives, but no token: as silent as no bytes at all
+                            throw new SocketTimeoutException("no token for longer than requestTimeout");
+                        }
+                        continue;
+                    }
+                    lastToken = now;
+                    if (first) {
+                        first = false;
+                        if (firstTokenTimeout != null) {
+                            firstTokenTimeout.cancel(false);
+                        }
+                        request.tokenArrived();
+                    }
+                    if (!stream.append(delta, () -> tooLarge(request, 200))) {
+                        if (stream.isClosedEarly()) {
+                            return null;
+                        }
+                        throw tooLarge(request, 200);
+                    }
+                }
+                if (!reader.isComplete()) {
+                    // the connection ended before the last event: a cut, which may pass
+                    throw new LlmProviderException(llmProvider.name() + " stream from POST " + url
+                                                   + " ended before its last event (the connection was closed)",
+                            request.exchange(), LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, true,
+                            -1, null);
+                }
+                LlmReply reply = reader.reply();
+                // the reader has everything now; letting the connection go may take a moment more
+                stream.end(reply.finishReason(), reply.promptTokens(), reply.completionTokens(), reply.model(),
+                        reply.toolCalls(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                readToTheEnd = drain(post, entity);
+                return reply;
+            } finally {
+                if (firstTokenTimeout != null) {
+                    firstTokenTimeout.cancel(false);
+                }
+                if (!readToTheEnd) {
+                    // closing the response would read the rest of the body first: a server that keeps sending, or
+                    // keeps its connection open, would hold the call; the connection is dropped instead
+                    post.cancel();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (stream.isClosedEarly()) {
+                return null;
+            }
+            throw noResponse(request.exchange(), e, timedOut.get());
+        } catch (LlmStreamErrorException e) {
+            throw new LlmProviderException(llmProvider.name() + " reported an error in the stream from POST " + url
+                                           + ": " + e.getMessage(),
+                    request.exchange(), status, llmProvider.name(), url, e.getMessage(), false, -1, e);
+        } catch (LlmReplyFormatException e) {
+            throw new LlmProviderException(
+                    "Cannot read the streamed " + operation + " reply of " + llmProvider.name() + " from POST " + url
+                                           + ": " + e.getMessage(),
+                    request.exchange(), status, llmProvider.name(), url, null, false, -1, e);
+        }
+    }
+
+    /**
+     * Reads what follows the last event (nothing, for a well-behaved server), so that the connection can be reused;
+     * gives up after a second, dropping the connection.
+     *
+     * @return whether the body was read to its end
+     */
+    private boolean drain(HttpPost post, HttpEntity entity) {
+        ScheduledExecutorService timer = getComponent().getTimer();
+        ScheduledFuture<?> giveUp = null;
+        try {
+            if (timer != null) {
+                giveUp = timer.schedule(post::cancel, Math.min(1000, requestTimeout), TimeUnit.MILLISECONDS);
+            }
+            EntityUtils.consume(entity);
+            return true;
+        } catch (IOException | RejectedExecutionException e) {
+            return false;
+        } finally {
+            if (giveUp != null) {
+                giveUp.cancel(false);
+            }
+        }
+    }
+
+    private LlmProviderException tooLarge(LlmQueueRequest request, int status) {
+        return new LlmProviderException(
+                "The reply of " + llmProvider.name() + " from POST " + url + " is larger than maxResponseSize ("
+                                        + maxResponseSize + ")",
+                request.exchange(), status, llmProvider.name(), url, null, false, -1, null);
     }
 
     /**
@@ -794,6 +956,17 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
      */
     public void setOutputClass(String outputClass) {
         this.outputClass = outputClass;
+    }
+
+    public boolean isStreaming() {
+        return streaming;
+    }
+
+    /**
+     * Streams the answer: the route resumes at the first token with an LlmStream body.
+     */
+    public void setStreaming(boolean streaming) {
+        this.streaming = streaming;
     }
 
     public boolean isRawResponse() {

@@ -50,6 +50,10 @@ public interface LlmQueueListener {
                              Integer completionTokens) {
     }
 
+    /** A streamed answer's first token arrived, {@code ttftNanos} after its call started; the route resumes now. */
+    default void onFirstToken(RequestInfo request, long ttftNanos) {
+    }
+
     /**
      * A call failed and will be tried again after {@code delayNanos}; the request holds no slot meanwhile. Not called
      * for the last attempt: a request that fails for good ends with {@link #onEnded} ({@link Outcome#FAILED}).

@@ -35,6 +35,8 @@ final class LlmQueueRequest extends QueuedTask {
     private final AsyncCallback callback;
     private final CountDownLatch done = new CountDownLatch(1);
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** Whether the exchange was handed back: at its ending, or at a stream's first token. */
+    private final AtomicBoolean resumed = new AtomicBoolean();
     private final long queuedNanos = System.nanoTime();
     private final LlmQueueListener.RequestInfo info;
     private final LlmQueueListener events;
@@ -49,6 +51,10 @@ final class LlmQueueRequest extends QueuedTask {
     private long callNanos;
     private LlmReply reply;
     private Exception failure;
+    /** The streamed answer of the current attempt; null unless the endpoint streams. Read by operators' views. */
+    private volatile LlmStream stream;
+    /** Call thread only (execute, then complete on the same thread). */
+    private boolean resumedAtFirstToken;
 
     LlmQueueRequest(String id, LlmQueuePriority priority, LlmQueueEndpoint endpoint, Exchange exchange, String model,
                     byte[] payload, boolean embedBatch, long deadlineNanos, AsyncCallback callback) {
@@ -105,6 +111,16 @@ final class LlmQueueRequest extends QueuedTask {
         reply = null;
         failure = null;
         try {
+            if (endpoint.isStreaming()) {
+                stream = new LlmStream(endpoint.getMaxResponseSize());
+                reply = endpoint.callStreaming(this, stream);
+                if (reply != null) {
+                    stream.end(reply.finishReason(), reply.promptTokens(), reply.completionTokens(), reply.model(),
+                            reply.toolCalls(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                }
+                // null: the route closed the stream early, which is no failure
+                return Signal.SUCCESS;
+            }
             reply = endpoint.call(this);
             if (LOG.isTraceEnabled()) {
                 LOG.trace("request {} got {}", id, reply.body());
@@ -122,6 +138,10 @@ final class LlmQueueRequest extends QueuedTask {
                     endpoint.getProvider(), endpoint.getUrl(), null, false, -1, t);
             return Signal.FAILED;
         } finally {
+            if (resumedAtFirstToken && failure != null) {
+                // the route already reads the stream: it sees the failure where the stream broke
+                stream.fail(failure, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            }
             callStartedNanos = 0;
             lastEndNanos = System.nanoTime();
             callNanos = lastEndNanos - started;
@@ -130,8 +150,63 @@ final class LlmQueueRequest extends QueuedTask {
         }
     }
 
+    /**
+     * A streamed answer's text delta has arrived, on the call thread: at the first one the exchange resumes with the
+     * stream as its body, on the completion pool, while this thread goes on reading. Tokens were then delivered, so
+     * the request is never retried.
+     */
+    void tokenArrived() {
+        if (resumedAtFirstToken) {
+            return;
+        }
+        resumedAtFirstToken = true;
+        long ttft = System.nanoTime() - callStartedNanos;
+        events.onFirstToken(info, ttft);
+        if (resumed.compareAndSet(false, true)) {
+            Runnable resume = resumption(() -> {
+                Message message = exchange.getMessage();
+                message.setHeader(LlmQueueConstants.WAIT_TIME, TimeUnit.NANOSECONDS.toMillis(firstStartNanos - queuedNanos));
+                message.setHeader(LlmQueueConstants.ATTEMPTS, attempts);
+                message.setHeader(LlmQueueConstants.TIME_TO_FIRST_TOKEN, TimeUnit.NANOSECONDS.toMillis(ttft));
+                message.removeHeader(LlmQueueConstants.TOOL_CALLS);
+                message.setBody(stream);
+            });
+            if (callback == null) {
+                // synchronous mode: the caller's thread is waiting and reads the stream itself
+                resume.run();
+                return;
+            }
+            // never inline: this thread must go on filling the stream the route reads. On the call pool, which grows
+            // with the calls in flight, so the first token reaches the route even while slow routes keep every
+            // completion thread busy
+            LlmQueueComponent component = endpoint.getComponent();
+            for (Executor executor : new Executor[] { component.getCallExecutor(), component.getCompletionExecutor() }) {
+                if (executor != null) {
+                    try {
+                        executor.execute(resume);
+                        return;
+                    } catch (Throwable e) {
+                        // going down with the context: try the next
+                    }
+                }
+            }
+            Thread last = new Thread(resume, "LlmQueueFirstToken-" + id);
+            last.setDaemon(true);
+            last.start();
+        }
+    }
+
+    /** Deltas received so far by a streaming call in flight, or -1. */
+    int tokensReceived() {
+        LlmStream current = stream;
+        return current == null ? -1 : current.received();
+    }
+
     @Override
     public long retryDelayNanos() {
+        if (resumedAtFirstToken) {
+            return -1;
+        }
         if (!(failure instanceof LlmProviderException e) || !e.isRetryable() || attempts > endpoint.getMaxRetries()) {
             return -1;
         }
@@ -146,12 +221,14 @@ final class LlmQueueRequest extends QueuedTask {
 
     @Override
     public void complete() {
-        deliver(failure == null ? Outcome.COMPLETED : Outcome.FAILED, null, this::applyOutcome);
+        // called on the call thread, after the slot was given back and the next request dispatched: the route may
+        // resume right here, saving a thread hand-off
+        deliver(failure == null ? Outcome.COMPLETED : Outcome.FAILED, null, this::applyOutcome, true);
     }
 
     @Override
     public void reject(Reason reason, String message) {
-        deliver(Outcome.REJECTED, reason, () -> fail(new LlmQueueRejectedException(reason, message, exchange)));
+        deliver(Outcome.REJECTED, reason, () -> fail(new LlmQueueRejectedException(reason, message, exchange)), false);
     }
 
     @Override
@@ -160,19 +237,21 @@ final class LlmQueueRequest extends QueuedTask {
         deliver(Outcome.EXPIRED, null, () -> fail(new LlmQueueTimeoutException(exchange, waited,
                 "the request's deadline passed after " + waited + " ms waiting (maxQueueTime or header "
                                                                   + LlmQueueConstants.DEADLINE + "); no call was made"
-                                                                  + (attempts > 0 ? " after attempt " + attempts : ""))));
+                                                                  + (attempts > 0 ? " after attempt " + attempts : ""))),
+                false);
     }
 
     @Override
     public void cancel() {
         deliver(Outcome.CANCELLED, null, () -> fail(new LlmQueueCancelledException("llmqueue request " + id + " was cancelled while waiting",
-                exchange)));
+                exchange)), false);
     }
 
     @Override
     public void skip() {
         // the caller already gave up: the exchange keeps the state it was given up in
-        deliver(Outcome.SKIPPED, null, () -> exchange.getMessage().setHeader(LlmQueueConstants.ATTEMPTS, attempts));
+        deliver(Outcome.SKIPPED, null, () -> exchange.getMessage().setHeader(LlmQueueConstants.ATTEMPTS, attempts),
+                false);
     }
 
     private void fail(Exception e) {
@@ -189,7 +268,8 @@ final class LlmQueueRequest extends QueuedTask {
             exchange.setException(failure);
             return;
         }
-        message.setBody(reply.body());
+        // a streamed answer that carried no text (a tool call) resumes only now, its stream already at its end
+        message.setBody(stream != null ? stream : reply.body());
         setIfPresent(message, LlmQueueConstants.PROMPT_TOKENS, reply.promptTokens());
         setIfPresent(message, LlmQueueConstants.COMPLETION_TOKENS, reply.completionTokens());
         setIfPresent(message, LlmQueueConstants.RESPONSE_MODEL, reply.model());
@@ -211,7 +291,12 @@ final class LlmQueueRequest extends QueuedTask {
         }
     }
 
-    private void deliver(Outcome kind, Reason reason, Runnable outcome) {
+    /**
+     * @param onCallThread whether this runs on the call thread that made the last call, after its slot was given back:
+     *                     the route then resumes inline while the component's cap of inline completions allows it;
+     *                     every other ending (the timer's, a drain, a rejection) resumes on the completion pool
+     */
+    private void deliver(Outcome kind, Reason reason, Runnable outcome, boolean onCallThread) {
         if (!finished.compareAndSet(false, true)) {
             throw new IllegalStateException("llmqueue request " + id + " completed twice");
         }
@@ -219,13 +304,16 @@ final class LlmQueueRequest extends QueuedTask {
             // counted before the route resumes, so that what the route reads of the statistics includes it
             events.onEnded(info, kind, reason);
         } finally {
-            // whatever a listener did, the exchange resumes
-            resume(outcome);
+            // whatever a listener did, the exchange resumes, unless a stream resumed it at its first token
+            if (resumed.compareAndSet(false, true)) {
+                resume(outcome, onCallThread);
+            }
         }
     }
 
-    private void resume(Runnable outcome) {
-        Runnable resume = () -> {
+    /** Applies the outcome to the exchange, then hands it back: the caller's wait ends or the callback runs. */
+    private Runnable resumption(Runnable outcome) {
+        return () -> {
             try {
                 outcome.run();
             } catch (Throwable t) {
@@ -237,12 +325,25 @@ final class LlmQueueRequest extends QueuedTask {
                 }
             }
         };
+    }
+
+    private void resume(Runnable outcome, boolean onCallThread) {
+        Runnable resume = resumption(outcome);
         if (callback == null) {
             // synchronous mode: the caller's thread is waiting and carries the route on
             resume.run();
             return;
         }
-        Executor completions = endpoint.getComponent().getCompletionExecutor();
+        LlmQueueComponent component = endpoint.getComponent();
+        if (onCallThread && component.tryInlineCompletion()) {
+            try {
+                resume.run();
+            } finally {
+                component.inlineCompletionDone();
+            }
+            return;
+        }
+        Executor completions = component.getCompletionExecutor();
         if (completions == null) {
             resume.run();
             return;

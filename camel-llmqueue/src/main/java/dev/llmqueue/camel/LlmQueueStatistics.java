@@ -30,7 +30,14 @@ public final class LlmQueueStatistics implements LlmQueueListener {
             LlmQueuePriority.LOW, new Window());
     private final Map<LlmQueuePriority, Window> calls = Map.of(LlmQueuePriority.HIGH, new Window(),
             LlmQueuePriority.LOW, new Window());
+    private final Map<LlmQueuePriority, Window> firstTokens = Map.of(LlmQueuePriority.HIGH, new Window(),
+            LlmQueuePriority.LOW, new Window());
     private final Map<String, Server> servers = new ConcurrentHashMap<>();
+
+    @Override
+    public void onFirstToken(RequestInfo request, long ttftNanos) {
+        firstTokens.get(request.priority()).add(TimeUnit.NANOSECONDS.toMillis(ttftNanos));
+    }
 
     @Override
     public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
@@ -96,6 +103,14 @@ public final class LlmQueueStatistics implements LlmQueueListener {
         return waits.get(priority).percentiles();
     }
 
+    /**
+     * Percentiles (p50, p95, p99) in ms of the time to first token of streamed calls, over the last 1024 of a
+     * priority.
+     */
+    public Map<String, Long> timeToFirstTokenPercentiles(LlmQueuePriority priority) {
+        return firstTokens.get(priority).percentiles();
+    }
+
     /** Percentiles (p50, p95, p99) in ms of the calls, over the last 1024 calls of a priority. */
     public Map<String, Long> callPercentiles(LlmQueuePriority priority) {
         return calls.get(priority).percentiles();
@@ -127,6 +142,7 @@ public final class LlmQueueStatistics implements LlmQueueListener {
         }
         waits.values().forEach(Window::clear);
         calls.values().forEach(Window::clear);
+        firstTokens.values().forEach(Window::clear);
         servers.clear();
     }
 

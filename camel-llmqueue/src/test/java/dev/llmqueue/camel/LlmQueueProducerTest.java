@@ -158,13 +158,12 @@ class LlmQueueProducerTest {
     }
 
     @Test
-    void theRouteResumesOnACompletionThreadAfterTheSlotIsReleased() throws Exception {
+    void theRouteResumesOnTheCallThreadAfterTheSlotIsReleased() throws Exception {
         List<String> seen = new ArrayList<>();
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
                 from("direct:chat")
-                        .process(e -> e.setProperty("caller", Thread.currentThread().getName()))
                         .to(uri(""))
                         .process(e -> seen.add(Thread.currentThread().getName() + " active="
                                                + component.getScheduler().getActiveRequests()));
@@ -174,8 +173,49 @@ class LlmQueueProducerTest {
         String reply = context.createProducerTemplate().requestBody("direct:chat", "hi", String.class);
         assertEquals("echo: hi", reply);
         assertEquals(1, seen.size());
-        assertTrue(seen.get(0).contains("LlmQueueCompletion"), seen.get(0));
-        assertTrue(seen.get(0).endsWith("active=0"), seen.get(0));
+        assertTrue(seen.get(0).contains("LlmQueueCall"), "no hand-off to another thread: " + seen.get(0));
+        assertTrue(seen.get(0).endsWith("active=0"), "the slot was given back first: " + seen.get(0));
+    }
+
+    @Test
+    void routesBeyondTheInlineCapResumeOnTheCompletionPool() throws Exception {
+        // with every call thread busy in a slow route, the next replies resume on the completion pool instead of
+        // making the call pool grow without bound
+        // the cap is the completion pool's size: max(maxConcurrentRequests, 2 x cores)
+        int cap = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+        component.setMaxConcurrentRequests(2);
+        java.util.concurrent.CountDownLatch routesBlocked = new java.util.concurrent.CountDownLatch(cap);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:slow")
+                        .to(uri(""))
+                        .process(e -> {
+                            String name = Thread.currentThread().getName();
+                            threads.add(name);
+                            if (name.contains("LlmQueueCall")) {
+                                routesBlocked.countDown();
+                                assertTrue(release.await(20, TimeUnit.SECONDS));
+                            }
+                        });
+            }
+        });
+        context.start();
+        org.apache.camel.ProducerTemplate template = context.createProducerTemplate();
+        List<java.util.concurrent.CompletableFuture<Object>> sent = new ArrayList<>();
+        for (int i = 0; i < cap; i++) {
+            sent.add(template.asyncRequestBody("direct:slow", "blocked " + i));
+        }
+        assertTrue(routesBlocked.await(10, TimeUnit.SECONDS), "the first replies resumed inline");
+        String next = template.requestBody("direct:slow", "next", String.class);
+        assertEquals("echo: next", next);
+        assertTrue(threads.get(threads.size() - 1).contains("LlmQueueCompletion"), threads.toString());
+        release.countDown();
+        for (java.util.concurrent.CompletableFuture<Object> future : sent) {
+            future.get(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -34,6 +34,7 @@ public final class LlmQueueMeters implements LlmQueueListener, AutoCloseable {
     private final MeterRegistry registry;
     private final List<Meter> gauges = new ArrayList<>();
     private final Map<LlmQueuePriority, Timer> waits = new EnumMap<>(LlmQueuePriority.class);
+    private final Map<LlmQueuePriority, Timer> firstTokens = new EnumMap<>(LlmQueuePriority.class);
     private final Map<Reason, Counter> rejected = new EnumMap<>(Reason.class);
     private final Map<List<String>, Timer> calls = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> tokens = new ConcurrentHashMap<>();
@@ -51,6 +52,9 @@ public final class LlmQueueMeters implements LlmQueueListener, AutoCloseable {
         for (LlmQueuePriority priority : LlmQueuePriority.values()) {
             waits.put(priority, Timer.builder("llmqueue.wait").description("Wait on the stack before the first call")
                     .tag("priority", priority.name()).register(registry));
+            firstTokens.put(priority, Timer.builder("llmqueue.ttft")
+                    .description("Time from the start of a streamed call to its first token")
+                    .tag("priority", priority.name()).register(registry));
         }
         for (Reason reason : Reason.values()) {
             rejected.put(reason, Counter.builder("llmqueue.rejected")
@@ -65,6 +69,11 @@ public final class LlmQueueMeters implements LlmQueueListener, AutoCloseable {
      */
     public static LlmQueueMeters bind(LlmQueueComponent component, Object meterRegistry) {
         return new LlmQueueMeters(component, (MeterRegistry) meterRegistry);
+    }
+
+    @Override
+    public void onFirstToken(RequestInfo request, long ttftNanos) {
+        firstTokens.get(request.priority()).record(ttftNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

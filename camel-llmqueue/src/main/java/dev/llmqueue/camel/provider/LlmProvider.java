@@ -64,6 +64,14 @@ public abstract class LlmProvider {
      *                                  component sets
      */
     public final byte[] requestBody(LlmRequest request) {
+        return requestBody(request, false);
+    }
+
+    /**
+     * The request's JSON, asking for a streamed answer when {@code streaming} is set (Ollama {@code "stream": true};
+     * OpenAI also {@code "stream_options": {"include_usage": true}}, so the last event carries the token counts).
+     */
+    public final byte[] requestBody(LlmRequest request, boolean streaming) {
         ObjectNode json;
         if (request.body() instanceof Map<?, ?> whole) {
             json = wholeRequest(request, whole);
@@ -87,12 +95,23 @@ public abstract class LlmProvider {
                 mergeOwned(json, properties, "", request);
             }
         }
+        if (streaming) {
+            writeStreaming(json);
+        }
         try {
             return MAPPER.writeValueAsBytes(json);
         } catch (IOException e) {
             throw new IllegalArgumentException("Cannot write the request body as JSON: " + e.getMessage(), e);
         }
     }
+
+    /** Asks for a streamed answer. */
+    protected void writeStreaming(ObjectNode json) {
+        json.put("stream", true);
+    }
+
+    /** A reader for one streamed answer of a chat or generate call. */
+    public abstract LlmStreamReader streamReader(LlmQueueOperation operation);
 
     protected abstract void writeChat(ObjectNode json, LlmRequest request, ArrayNode messages);
 
@@ -216,7 +235,7 @@ public abstract class LlmProvider {
         overlay(json, given);
         if (json.path("stream").asBoolean(false)) {
             throw new IllegalArgumentException("Invalid " + request.operation() + " body: \"stream\": true is not"
-                                               + " supported, replies are never streamed");
+                                               + " supported in a Map body; set the endpoint option streaming=true");
         }
         completeWholeRequest(json);
         return json;

@@ -107,6 +107,11 @@ final class OllamaProvider extends LlmProvider {
     }
 
     @Override
+    public LlmStreamReader streamReader(LlmQueueOperation operation) {
+        return new OllamaStreamReader(this, operation);
+    }
+
+    @Override
     protected LlmReply readChat(JsonNode root) throws LlmReplyFormatException {
         JsonNode message = root.get("message");
         if (message == null || !message.isObject()) {

@@ -107,6 +107,18 @@ final class OpenAiProvider extends LlmProvider {
     }
 
     @Override
+    public LlmStreamReader streamReader(LlmQueueOperation operation) {
+        return new OpenAiStreamReader(this, operation);
+    }
+
+    @Override
+    protected void writeStreaming(ObjectNode json) {
+        json.put("stream", true);
+        // the last event then carries the token counts
+        json.putObject("stream_options").put("include_usage", true);
+    }
+
+    @Override
     protected LlmReply readChat(JsonNode root) throws LlmReplyFormatException {
         JsonNode choice = firstChoice(root);
         JsonNode message = choice.get("message");
