@@ -427,6 +427,12 @@ public class LlmQueueComponent extends DefaultComponent {
         return scheduler == null ? "{}" : scheduler.getEffectiveLimits().toString();
     }
 
+    /** Each server's effective concurrency limit, by base URL (as {@link #getEffectiveLimits()}, as a map). */
+    public Map<String, Integer> effectiveLimits() {
+        LlmQueueScheduler current = scheduler;
+        return current == null ? Map.of() : current.getEffectiveLimits();
+    }
+
     @ManagedOperation(description = "Resets the counters and the recent wait and call times")
     public void resetStatistics() {
         statistics.reset();
