@@ -120,6 +120,16 @@ public class LlmQueueDashboard extends RouteBuilder {
                 .process(e -> write(e, views::setBackground));
     }
 
+    /** The JSON {@code GET {path}/api/state} answers, for tools and benchmarks; once the routes are configured. */
+    public String stateJson() {
+        return views.state();
+    }
+
+    /** The JSON {@code GET {path}/api/history} answers; once the routes are configured. */
+    public String historyJson() {
+        return views.history();
+    }
+
     /** The recorder of this dashboard's context (one per context). */
     LlmQueueDashboardRecorder recorder() {
         return views.recorder();

@@ -123,6 +123,7 @@ public class LlmQueueComponent extends DefaultComponent {
             List.of(statistics, new LlmQueueLogger()));
     private final LlmQueueListener events = new Listeners();
     private final Set<LlmQueueListener> failedListeners = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> sanitizedUris = new ConcurrentHashMap<>();
     private volatile LlmQueueScheduler scheduler;
     private ExecutorService callExecutor;
     private ScheduledExecutorService timer;
@@ -466,7 +467,7 @@ public class LlmQueueComponent extends DefaultComponent {
                 LlmQueueRequest request = (LlmQueueRequest) task;
                 LlmQueueListener.RequestInfo info = request.info();
                 queued.add(new QueuedRequest(info.requestId(), info.priority(),
-                        URISupport.sanitizeUri(request.endpoint().getEndpointUri()), info.model(), info.url(),
+                        sanitizedUri(request.endpoint().getEndpointUri()), info.model(), info.url(),
                         TimeUnit.NANOSECONDS.toMillis(now - request.queuedNanos())));
             });
         }
@@ -494,10 +495,27 @@ public class LlmQueueComponent extends DefaultComponent {
             LlmQueueRequest request = (LlmQueueRequest) task;
             LlmQueueListener.RequestInfo info = request.info();
             queued.add(new QueuedRequest(info.requestId(), info.priority(),
-                    URISupport.sanitizeUri(request.endpoint().getEndpointUri()), info.model(), info.url(),
+                    sanitizedUri(request.endpoint().getEndpointUri()), info.model(), info.url(),
                     TimeUnit.NANOSECONDS.toMillis(now - request.queuedNanos())));
         }
         return queued;
+    }
+
+    /**
+     * An endpoint URI with its secrets masked, computed once per URI: masking runs several regular expressions, and
+     * the views list many requests of the same few endpoints.
+     */
+    private String sanitizedUri(String uri) {
+        String sanitized = sanitizedUris.get(uri);
+        if (sanitized == null) {
+            if (sanitizedUris.size() >= 1000) {
+                // dynamic endpoints (toD) may have many URIs: the cache stays small
+                sanitizedUris.clear();
+            }
+            sanitized = URISupport.sanitizeUri(uri);
+            sanitizedUris.put(uri, sanitized);
+        }
+        return sanitized;
     }
 
     /** How long, in ms, the oldest request of a priority has been on its stack; 0 when none waits. */
