@@ -552,21 +552,24 @@
         g.lineWidth = 1;
         g.textAlign = "right";
         g.textBaseline = "middle";
-        for (var i = 0; i <= 4; i++) {
-            var y = top + ph - ph * i / 4;
+        for (var i = 0; i <= 5; i++) {
+            var y = top + ph - ph * i / 5;
             g.beginPath();
             g.moveTo(left, Math.round(y) + 0.5);
             g.lineTo(left + pw, Math.round(y) + 0.5);
             g.stroke();
-            g.fillText(fmt(top_ * i / 4), left - 6, y);
+            g.fillText(fmt(top_ * i / 5), left - 6, y);
         }
         g.textAlign = "center";
         g.textBaseline = "top";
-        for (var k = 5; k >= 0; k--) {
-            var ago = span * k / 5;
-            var x = left + pw * (1 - k / 5);
-            g.fillText(k ? "−" + (ago >= 60000 && ago % 60000 === 0 ? ago / 60000 + "m" : Math.round(ago / 1000) + "s")
-                : "now", Math.min(x, left + pw - 12), top + ph + 4);
+        // time ticks on round numbers of seconds or minutes, counted back from now
+        var step = [5000, 10000, 15000, 30000, 60000, 120000].filter(function (st) {
+            return span / st <= 6;
+        })[0] || 120000;
+        for (var ago = 0; ago <= span; ago += step) {
+            var x = left + pw * (1 - ago / span);
+            var label = ago === 0 ? "now" : "−" + (ago % 60000 === 0 ? ago / 60000 + "m" : ago / 1000 + "s");
+            g.fillText(label, Math.max(left + 10, Math.min(x, left + pw - 12)), top + ph + 4);
         }
         series.forEach(function (sr) {
             g.strokeStyle = sr.color;

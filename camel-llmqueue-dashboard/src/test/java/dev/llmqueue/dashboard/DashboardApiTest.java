@@ -126,6 +126,20 @@ class DashboardApiTest {
     }
 
     @Test
+    void thePageAndItsFilesComeFromTheJarWithNothingFromElsewhere() throws Exception {
+        fixture = new DashboardFixture(HELD, 1, new LlmQueueDashboard());
+        for (String[] file : new String[][] { { "/llmqueue", "text/html" }, { "/llmqueue/dashboard.js", "text/javascript" },
+                { "/llmqueue/dashboard.css", "text/css" } }) {
+            HttpResponse<String> response = fixture.get(file[0]);
+            assertEquals(200, response.statusCode(), file[0]);
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith(file[1]), file[0]);
+            // no CDN, no font service, no analytics: every address the page uses is its own
+            assertFalse(response.body().matches("(?s).*(https?:)?//[a-z0-9.-]+\\.[a-z]{2,}/.*"), file[0] + " loads from elsewhere");
+        }
+        assertTrue(fixture.get("/llmqueue").body().contains("src=\"/llmqueue/dashboard.js\""));
+    }
+
+    @Test
     void writesNeedTheTokenAndRejectBadInputWith400AndUnknownRequestsWith404() throws Exception {
         fixture = new DashboardFixture(HELD, 2, new LlmQueueDashboard().token(TOKEN));
         fixture.send("HIGH", 2);

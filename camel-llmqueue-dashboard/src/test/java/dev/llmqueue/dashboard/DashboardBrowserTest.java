@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -113,6 +114,12 @@ class DashboardBrowserTest {
         chromium.waiting().until(d -> chart("stacks", "data-samples") >= 2);
         assertEquals(List.of(), chromium.consoleErrors());
         assertEquals("live", chromium.driver.findElement(By.id("status")).getDomAttribute("data-state"));
+        // refreshed at least once a second: two refreshes within three seconds
+        String first = chromium.driver.findElement(By.tagName("body")).getDomAttribute("data-updated");
+        new WebDriverWait(chromium.driver, Duration.ofSeconds(3), Duration.ofMillis(50)).until(d -> {
+            String now = d.findElement(By.tagName("body")).getDomAttribute("data-updated");
+            return now != null && Long.parseLong(now) >= Long.parseLong(first) + 1500;
+        });
     }
 
     @Test
