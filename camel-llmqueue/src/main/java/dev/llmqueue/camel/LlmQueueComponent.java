@@ -19,6 +19,7 @@ import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
 import dev.llmqueue.camel.micrometer.LlmQueueMeters;
 import dev.llmqueue.camel.provider.LlmProvider;
 import dev.llmqueue.camel.queue.LlmQueueScheduler;
+import dev.llmqueue.camel.queue.QueuedTask;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.health.HealthCheckHelper;
@@ -456,6 +457,12 @@ public class LlmQueueComponent extends DefaultComponent {
         return scheduler == null ? "{}" : scheduler.getEffectiveLimits().toString();
     }
 
+    /** Each server's effective concurrency limit, by base URL (as {@link #getEffectiveLimits()}, as a map). */
+    public Map<String, Integer> effectiveLimits() {
+        LlmQueueScheduler current = scheduler;
+        return current == null ? Map.of() : current.getEffectiveLimits();
+    }
+
     @ManagedOperation(description = "Resets the counters and the recent wait and call times")
     public void resetStatistics() {
         statistics.reset();
@@ -494,6 +501,39 @@ public class LlmQueueComponent extends DefaultComponent {
             });
         }
         return queued;
+    }
+
+    /**
+     * The newest waiting requests, at most {@code limit}, in the order the queue would serve them: HIGH newest first,
+     * then LOW newest first (requests waiting out a retry back-off are left out). It reads only the requests it
+     * returns, never a copy of every waiting request: for views that refresh often whatever the depth of the stacks.
+     */
+    public List<QueuedRequest> queuedRequests(int limit) {
+        List<QueuedRequest> queued = new ArrayList<>();
+        LlmQueueScheduler current = scheduler;
+        if (current == null || limit < 1) {
+            return queued;
+        }
+        List<QueuedTask> tasks = new ArrayList<>(current.newestWaiting(LlmQueuePriority.HIGH, limit));
+        if (tasks.size() < limit) {
+            tasks.addAll(current.newestWaiting(LlmQueuePriority.LOW, limit - tasks.size()));
+        }
+        // built outside the scheduler's lock: sanitizing URIs is not the queue's business
+        long now = System.nanoTime();
+        for (QueuedTask task : tasks) {
+            LlmQueueRequest request = (LlmQueueRequest) task;
+            LlmQueueListener.RequestInfo info = request.info();
+            queued.add(new QueuedRequest(info.requestId(), info.priority(),
+                    request.endpoint().displayUri(), info.model(), info.url(),
+                    TimeUnit.NANOSECONDS.toMillis(now - request.queuedNanos())));
+        }
+        return queued;
+    }
+
+    /** How long, in ms, the oldest request of a priority has been on its stack; 0 when none waits. */
+    public long oldestQueuedMillis(LlmQueuePriority priority) {
+        LlmQueueScheduler current = scheduler;
+        return current == null ? 0 : TimeUnit.NANOSECONDS.toMillis(current.oldestWaitingNanos(priority));
     }
 
     /**

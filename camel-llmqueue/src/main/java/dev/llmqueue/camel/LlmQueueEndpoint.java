@@ -253,8 +253,16 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
      * values of extra HTTP headers are masked too, since they may carry a gateway's credentials.
      */
     String displayUri() {
-        return URISupport.sanitizeUri(getEndpointUri()).replaceAll("(httpHeaders\\.[^=&]*=)[^&]*", "$1xxxxxx");
+        String shown = displayUri;
+        if (shown == null) {
+            // once per endpoint: masking runs several regular expressions, and views list many requests
+            shown = URISupport.sanitizeUri(getEndpointUri()).replaceAll("(httpHeaders\\.[^=&]*=)[^&]*", "$1xxxxxx");
+            displayUri = shown;
+        }
+        return shown;
     }
+
+    private volatile String displayUri;
 
     /**
      * Checks the options, so that a bad one fails when the endpoint is created, naming the option.

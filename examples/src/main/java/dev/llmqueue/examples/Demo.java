@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -16,10 +17,13 @@ import java.util.function.Function;
 import dev.llmqueue.camel.LlmQueueComponent;
 import dev.llmqueue.camel.LlmQueueConstants;
 import dev.llmqueue.camel.LlmQueueListener;
+import dev.llmqueue.dashboard.LlmQueueDashboard;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.impl.DefaultCamelContext;
 
 /**
@@ -84,6 +88,12 @@ public final class Demo {
             CamelContext context = new DefaultCamelContext();
             LlmQueueComponent queue = new LlmQueueComponent();
             context.addComponent("llmqueue", queue);
+            // the live dashboard (camel-llmqueue-dashboard) on an embedded HTTP server: DASHBOARD_PORT, default 8080
+            VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
+            http.setBindPort(Integer.parseInt(Objects.requireNonNullElse(env.apply("DASHBOARD_PORT"), "8080")));
+            VertxPlatformHttpServer server = new VertxPlatformHttpServer(http);
+            context.addService(server);
+            context.addRoutes(new LlmQueueDashboard());
             context.getPropertiesComponent().setInitialProperties(backend.properties());
             context.addRoutes(new RouteBuilder() {
                 @Override
@@ -94,6 +104,9 @@ public final class Demo {
                 }
             });
             context.start();
+            long keepOpen = Long.parseLong(Objects.requireNonNullElse(env.apply("DEMO_KEEP_OPEN"), "0"));
+            out.printf("Dashboard: http://localhost:%d/llmqueue (live while the demo runs; DEMO_KEEP_OPEN=60 keeps it"
+                       + " open 60 s after)%n", server.getPort());
             try {
                 out.printf("Queue: %d slots (maxConcurrentRequests); %d requests: %d HIGH (user), %d LOW (background)%n%n",
                         queue.getMaxConcurrentRequests(), SCENARIO.size(),
@@ -102,6 +115,11 @@ public final class Demo {
                 warmUp(context, backend);
                 List<Outcome> outcomes = replay(context, queue, out);
                 report(outcomes, out);
+                if (keepOpen > 0) {
+                    out.printf("%nThe dashboard stays open for %d s: http://localhost:%d/llmqueue%n", keepOpen,
+                            server.getPort());
+                    TimeUnit.SECONDS.sleep(keepOpen);
+                }
                 return outcomes;
             } finally {
                 context.stop();

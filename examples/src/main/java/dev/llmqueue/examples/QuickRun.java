@@ -6,7 +6,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.llmqueue.dashboard.LlmQueueDashboard;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 
 /**
  * Runs route files without writing Java, the way {@code camel run} does (camel-main is the engine under it):
@@ -39,8 +44,28 @@ public final class QuickRun {
             if (maxSeconds > 0) {
                 main.configure().withDurationMaxSeconds(maxSeconds);
             }
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void afterStart(BaseMainSupport started) {
+                    String url = dashboardUrl(started.getCamelContext());
+                    if (url != null) {
+                        System.out.println("Dashboard: " + url);
+                    }
+                }
+            });
             main.run();
         }
+    }
+
+    /** Where the dashboard is, when application.properties turned it on; else null. */
+    static String dashboardUrl(CamelContext context) {
+        VertxPlatformHttpServer server = context.hasService(VertxPlatformHttpServer.class);
+        if (server == null || context.getRoute("llmqueue-dashboard-page") == null) {
+            return null;
+        }
+        String path = context.getPropertiesComponent().resolveProperty(LlmQueueDashboard.PATH_PROPERTY)
+                .orElse(LlmQueueDashboard.DEFAULT_PATH);
+        return "http://localhost:" + server.getPort() + path;
     }
 
     /**

@@ -33,10 +33,12 @@ class DemoTest {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         List<Outcome> outcomes;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            outcomes = Demo.play(Map.<String, String> of()::get, out);
+            // the dashboard on any free port
+            outcomes = Demo.play(Map.of("DASHBOARD_PORT", "0")::get, out);
         }
         String output = buffer.toString(StandardCharsets.UTF_8);
         assertTrue(output.lines().findFirst().orElse("").contains("built-in LLM simulator"), output);
+        assertTrue(output.matches("(?s).*Dashboard: http://localhost:\\d+/llmqueue .*"), output);
         assertTrue(output.contains("done=" + Demo.SCENARIO.size() + "/" + Demo.SCENARIO.size()), output);
         assertTrue(output.contains("Served in this order"), output);
         assertEquals(Demo.SCENARIO.size(), outcomes.size());
@@ -64,7 +66,7 @@ class DemoTest {
             List<Outcome> outcomes;
             try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
                 outcomes = Demo.play(Map.of("LLM_BASE_URL", external.openAiBaseUrl(), "LLM_PROVIDER", "openai",
-                        "LLM_MODEL", "gpt-4o-mini", "OPENAI_API_KEY", "sk-demo")::get, out);
+                        "LLM_MODEL", "gpt-4o-mini", "OPENAI_API_KEY", "sk-demo", "DASHBOARD_PORT", "0")::get, out);
             }
             String firstLine = buffer.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
             assertTrue(firstLine.startsWith("Using the openai server at " + external.openAiBaseUrl()), firstLine);

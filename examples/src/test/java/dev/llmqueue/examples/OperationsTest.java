@@ -143,6 +143,20 @@ class OperationsTest {
     }
 
     @Test
+    void applicationPropertiesTurnTheDashboardOnBesideTheStatsRoute() throws Exception {
+        CamelContext context = start(Duration.ZERO, Map.of("answers.uri", "mock:answers", "chat.period", "50"),
+                "routes/chat.camel.yaml", "routes/stats.camel.yaml");
+        assertEquals("http://localhost:" + port + "/llmqueue", QuickRun.dashboardUrl(context));
+        HttpResponse<String> page = get("/llmqueue", "text/html");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("/llmqueue/dashboard.js"), page.body());
+        JsonObject state = (JsonObject) Jsoner.deserialize(get("/llmqueue/api/state", "application/json").body());
+        assertEquals("llmqueue", ((JsonObject) state.getCollection("components").iterator().next()).getString("component"));
+        assertEquals(false, state.getBoolean("writable"), "read-only unless a token is set");
+        assertEquals(200, get("/llmqueue/stats", "application/json").statusCode(), "the stats route is still there");
+    }
+
+    @Test
     void anOperatorFlipsDisableBackgroundLiveAndLowFailsFastWhileHighGoesOn() throws Exception {
         CamelContext context = start(Duration.ofMillis(100), Map.of("load.highPeriod", "100", "load.lowPeriod", "20"),
                 "routes/load.camel.yaml", "routes/stats.camel.yaml");

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -637,6 +638,66 @@ public final class LlmQueueScheduler {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The newest {@code limit} tasks waiting on the stacks of one priority, newest first, across every server. Each
+     * server's stack is already newest first, so this merges the stacks' tops by push order and touches only the tasks
+     * it returns plus one top per server: its cost does not grow with the number waiting (an operator's view of a
+     * million waiting requests reads a hundred). Tasks between two attempts are not on a stack and not included.
+     */
+    public List<QueuedTask> newestWaiting(LlmQueuePriority priority, int limit) {
+        if (limit < 1) {
+            return List.of();
+        }
+        lock.lock();
+        try {
+            List<QueuedTask> newest = new ArrayList<>(Math.min(limit, priority == LlmQueuePriority.LOW ? lowSize : highSize));
+            if (targets.size() == 1) {
+                Target only = targets.values().iterator().next();
+                for (QueuedTask t = stackOf(only, priority).head(); t != null && newest.size() < limit; t = t.next) {
+                    newest.add(t);
+                }
+                return newest;
+            }
+            // a k-way merge: the newest among the servers' current tops, then that server's next one
+            PriorityQueue<QueuedTask> tops = new PriorityQueue<>(Math.max(1, targets.size()),
+                    (a, b) -> Long.compare(b.pushSequence, a.pushSequence));
+            for (Target target : targets.values()) {
+                QueuedTask head = stackOf(target, priority).head();
+                if (head != null) {
+                    tops.add(head);
+                }
+            }
+            while (newest.size() < limit && !tops.isEmpty()) {
+                QueuedTask t = tops.poll();
+                newest.add(t);
+                if (t.next != null) {
+                    tops.add(t.next);
+                }
+            }
+            return newest;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * How long, in nanoseconds, the oldest task of a priority has been on its stack (since it was pushed, or pushed
+     * back after a retry back-off); 0 when none waits. One look per server.
+     */
+    public long oldestWaitingNanos(LlmQueuePriority priority) {
+        lock.lock();
+        try {
+            QueuedTask oldest = oldest(priority);
+            return oldest == null ? 0 : Math.max(0, clock.getAsLong() - oldest.pushedNanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static TaskStack stackOf(Target target, LlmQueuePriority priority) {
+        return priority == LlmQueuePriority.LOW ? target.low : target.high;
     }
 
     /**

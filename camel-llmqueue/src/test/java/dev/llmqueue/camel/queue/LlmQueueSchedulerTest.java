@@ -759,6 +759,84 @@ class LlmQueueSchedulerTest {
         assertEquals(List.of("running", "next"), events);
     }
 
+    @Test
+    void newestWaitingListsAPriorityNewestFirstUpToTheLimit() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.submit(task("running", HIGH));
+        for (int i = 1; i <= 5; i++) {
+            scheduler.submit(task("low" + i, LOW));
+            scheduler.submit(task("high" + i, HIGH));
+        }
+        assertEquals(List.of("high5", "high4", "high3"), ids(scheduler.newestWaiting(HIGH, 3)));
+        assertEquals(List.of("low5", "low4", "low3", "low2", "low1"), ids(scheduler.newestWaiting(LOW, 100)),
+                "all of them when fewer wait than the limit; the running one is not waiting");
+        assertEquals(List.of(), scheduler.newestWaiting(LOW, 0));
+        assertEquals(5, scheduler.getLowPriorityQueueSize(), "reading does not take anything off the stacks");
+    }
+
+    @Test
+    void newestWaitingMergesTheServersStacksByArrivalOrder() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.submit(task("running", HIGH));
+        List<String> pushed = new ArrayList<>();
+        String[] servers = { "a", "b", "c" };
+        // an irregular interleaving, so that no server's stack is a contiguous run of arrivals
+        int[] pattern = { 0, 0, 1, 2, 2, 2, 1, 0, 2, 1, 1, 0, 2, 0, 1 };
+        for (int i = 0; i < pattern.length; i++) {
+            RecordingTask t = task("t" + i + "@" + servers[pattern[i]], LOW);
+            t.target = servers[pattern[i]];
+            scheduler.submit(t);
+            pushed.add(0, t.name);
+        }
+        assertEquals(pushed.subList(0, 7), ids(scheduler.newestWaiting(LOW, 7)));
+        assertEquals(pushed, ids(scheduler.newestWaiting(LOW, 1000)));
+        List<String> all = new ArrayList<>();
+        scheduler.forEachWaiting(t -> all.add(t.id()));
+        assertEquals(all, ids(scheduler.newestWaiting(LOW, 1000)), "the same order as the full listing");
+    }
+
+    @Test
+    void newestWaitingLeavesOutCancelledRunningAndRetryingTasks() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask flaky = task("flaky", HIGH);
+        flaky.signals.add(Signal.FAILED);
+        flaky.retryDelay = TimeUnit.SECONDS.toNanos(5);
+        scheduler.submit(flaky);
+        scheduler.submit(task("h1", HIGH));
+        scheduler.submit(task("h2", HIGH));
+        scheduler.submit(task("h3", HIGH));
+        executor.runOne(); // flaky fails and waits out its back-off; h3 starts
+        assertTrue(scheduler.cancel("h2"));
+        assertEquals(List.of("h1"), ids(scheduler.newestWaiting(HIGH, 10)));
+        assertEquals(1, scheduler.getRetryingCount());
+        timer.advance(5, TimeUnit.SECONDS);
+        assertEquals(List.of("flaky", "h1"), ids(scheduler.newestWaiting(HIGH, 10)),
+                "back on its stack after the back-off, on top");
+    }
+
+    @Test
+    void oldestWaitingIsTheAgeOfTheBottomOfAPriorityAcrossServers() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        assertEquals(0, scheduler.oldestWaitingNanos(LOW), "nothing waits");
+        scheduler.submit(task("running", HIGH));
+        RecordingTask first = task("first", LOW);
+        first.target = "a";
+        scheduler.submit(first);
+        timer.advance(300, TimeUnit.MILLISECONDS);
+        RecordingTask second = task("second", LOW);
+        second.target = "b";
+        scheduler.submit(second);
+        timer.advance(200, TimeUnit.MILLISECONDS);
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(500), scheduler.oldestWaitingNanos(LOW));
+        assertEquals(0, scheduler.oldestWaitingNanos(HIGH));
+        assertTrue(scheduler.cancel("first"));
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(200), scheduler.oldestWaitingNanos(LOW));
+    }
+
+    private static List<String> ids(List<QueuedTask> tasks) {
+        return tasks.stream().map(QueuedTask::id).toList();
+    }
+
     private RecordingTask task(String name, LlmQueuePriority priority) {
         return new RecordingTask(name, priority);
     }
