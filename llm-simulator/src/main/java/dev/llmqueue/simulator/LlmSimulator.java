@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
 
 /**
  * A real HTTP server (the JDK's {@link HttpServer}, bound to 127.0.0.1) that simulates an Ollama server
- * ({@code /api/*}) and an OpenAI-compatible server ({@code /v1/*}) with non-streaming answers, a bounded
+ * ({@code /api/*}) and an OpenAI-compatible server ({@code /v1/*}) with answers in one piece or streamed, a bounded
  * number of requests served at once ({@code parallelism}, like {@code OLLAMA_NUM_PARALLEL}), a bounded wait
  * queue ({@code maxQueue}, like {@code OLLAMA_MAX_QUEUE}; one more gets 503), a configurable service time,
  * fault injection ({@link Faults}) and a record of every call.
@@ -65,8 +65,16 @@ import java.util.regex.Pattern;
  * is zero), releases its slot and writes the reply. The slot is released just BEFORE the reply is written, so a
  * client that sends its next request as soon as it has a reply never finds the slot still taken.
  *
- * <p>Requests that fail validation (bad JSON, missing model, streaming, bad key, unknown model, quota) and the
- * GET endpoints are answered at once, without taking a slot and without faults.
+ * <p>A streamed reply (Ollama NDJSON, which Ollama sends unless the request says {@code "stream": false}; OpenAI
+ * server-sent events for {@code "stream": true}) sends its first token at {@code timeToFirstToken} (default
+ * {@code serviceTime} + one token's time), one token per {@code 1 / tokensPerSecond} (default
+ * {@code perTokenTime}) after that, and holds its slot until its last token has been written; then it releases the
+ * slot and writes the closing events. A client that closes the connection early stops the generation at the next
+ * write: the call is recorded and counted as aborted. Mid-stream faults: {@link StreamFault}. See the module's
+ * README ("Streaming").
+ *
+ * <p>Requests that fail validation (bad JSON, missing model, bad key, unknown model, quota, a bad
+ * {@link #FAULT_HEADER}) and the GET endpoints are answered at once, without taking a slot and without faults.
  *
  * <p>Chat requests that offer {@code tools} get deterministic tool calls for the tools named in the last user
  * message, and a plain answer quoting the tool result once one follows ({@link #TOOL_RESULT_PREFIX}); JSON mode
@@ -1036,7 +1044,7 @@ public final class LlmSimulator implements AutoCloseable {
                     }
                 }
                 long t0 = System.nanoTime();
-                TimeUnit.NANOSECONDS.sleep(fault.stall().toNanos());
+                TimeUnit.NANOSECONDS.sleep(saturatedNanos(fault.stall()));
                 return System.nanoTime() - t0;
         }
     }
@@ -1051,6 +1059,11 @@ public final class LlmSimulator implements AutoCloseable {
     private long gapNanos() {
         double tps = tokensPerSecond;
         return tps > 0 ? Math.round(1e9 / tps) : perTokenNanos;
+    }
+
+    /** {@code d} in nanoseconds, or {@code Long.MAX_VALUE} (292 years) when it is longer. */
+    private static long saturatedNanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
     }
 
     private static void sleepUntil(long deadline) throws InterruptedException {
@@ -1562,9 +1575,14 @@ public final class LlmSimulator implements AutoCloseable {
         return d;
     }
 
+    /** The slowest pace accepted: one token per 1000 seconds. */
+    private static final double MIN_TOKENS_PER_SECOND = 0.001;
+
     private static double tokensPerSecond(double tokensPerSecond) {
-        if (!(tokensPerSecond >= 0) || Double.isInfinite(tokensPerSecond)) {
-            throw new IllegalArgumentException("tokensPerSecond must be a finite number >= 0, got " + tokensPerSecond);
+        if (Double.isNaN(tokensPerSecond) || Double.isInfinite(tokensPerSecond)
+                || (tokensPerSecond != 0 && tokensPerSecond < MIN_TOKENS_PER_SECOND)) {
+            throw new IllegalArgumentException("tokensPerSecond must be 0 or a finite number >= "
+                    + MIN_TOKENS_PER_SECOND + ", got " + tokensPerSecond);
         }
         return tokensPerSecond;
     }
