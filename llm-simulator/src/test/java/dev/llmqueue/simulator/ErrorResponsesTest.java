@@ -113,7 +113,7 @@ class ErrorResponsesTest {
     @Test
     void validationErrorsAreNotServedAndTakeNoSlot() throws Exception {
         try (LlmSimulator own = LlmSimulator.builder().build().start()) {
-            post(own.ollamaBaseUrl() + "/api/chat", "{\"model\":\"m\"}");
+            post(own.ollamaBaseUrl() + "/api/chat", "{\"model\":\"m\",\"stream\":\"yes\"}");
 
             SimulatorStats stats = own.stats();
             assertEquals(1, stats.received());

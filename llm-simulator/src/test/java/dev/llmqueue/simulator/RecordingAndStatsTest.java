@@ -8,6 +8,7 @@ import java.util.List;
 
 import static dev.llmqueue.simulator.Http.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecordingAndStatsTest {
@@ -73,6 +74,21 @@ class RecordingAndStatsTest {
         assertTrue(call.endNanos() >= call.startNanos());
         assertEquals(200, call.status());
         assertTrue(call.completed());
+    }
+
+    @Test
+    void aReplyInOnePieceRecordsAllItsTokensAsSentWhenItWasWritten() throws Exception {
+        post(sim.ollamaBaseUrl() + "/api/chat", chat("whole"));
+
+        RecordedCall call = sim.recorded().get(0);
+
+        assertFalse(call.streamed());
+        assertEquals(12, call.tokensSent());
+        assertEquals(call.firstTokenNanos(), call.lastTokenNanos());
+        assertTrue(call.firstTokenNanos() >= call.endNanos());
+        assertFalse(call.aborted());
+        assertEquals(Faults.Kind.NONE, call.fault());
+        assertEquals(0, sim.stats().streamed());
     }
 
     @Test
