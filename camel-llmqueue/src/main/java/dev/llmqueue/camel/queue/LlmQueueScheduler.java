@@ -498,7 +498,7 @@ public final class LlmQueueScheduler {
                 break;
             }
         }
-        while (highSize > preemptsInFlight && running.size() - preemptsInFlight >= maxConcurrentRequests) {
+        while (highSize > preemptsInFlight && running.size() >= maxConcurrentRequests) {
             QueuedTask victim = null;
             for (QueuedTask task : running) {
                 if (task.priority() == LlmQueuePriority.LOW && !task.preempting && task.preemptions < maxPreemptions
