@@ -679,6 +679,11 @@ public class LlmQueueComponent extends DefaultComponent {
         inlineCompletions.decrementAndGet();
     }
 
+    /** The pool calls run on; null when stopped. */
+    ExecutorService getCallExecutor() {
+        return callExecutor;
+    }
+
     /** The pool routes resume on; null when stopped (the caller then completes inline). */
     ExecutorService getCompletionExecutor() {
         return completionExecutor;

@@ -1,0 +1,248 @@
+package dev.llmqueue.camel.springboot;
+
+import java.time.Duration;
+
+import dev.llmqueue.camel.LlmQueueWhenFull;
+import org.apache.camel.spring.boot.ComponentConfigurationPropertiesCommon;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Sends requests to an Ollama or OpenAI-compatible server through the component's priority queue: the exchange waits
+ * on a HIGH or LOW LIFO stack until a slot is free, and the route resumes when the LLM has answered.
+ * <p>
+ * The options of the component named {@code llmqueue}, bound from {@code camel.component.llmqueue.*}. The javadoc of
+ * each field is the option's description in the component's metadata ({@code llmqueue.json}), which the Spring Boot
+ * configuration processor turns into {@code META-INF/spring-configuration-metadata.json}; the defaults are in
+ * {@code META-INF/additional-spring-configuration-metadata.json}. {@code ConfigurationMetadataTest} checks both
+ * against the component's metadata.
+ * <p>
+ * Unlike Camel's generated starters, every field starts {@code null} ("not set"), so that an option that is not set
+ * leaves the component's value alone: the value of the seed's environment variable ({@code
+ * LLM_MAX_CONCURRENT_REQUESTS} and the others) when there is one, else the component's default. Durations take Spring
+ * Boot's syntax ({@code 30s}, {@code 500ms}, {@code 2m}, {@code PT1M}; a bare number is milliseconds).
+ * <p>
+ * Unknown and ill-typed properties fail the application's start, naming the property.
+ */
+@ConfigurationProperties(prefix = "camel.component.llmqueue", ignoreUnknownFields = false)
+public class LlmQueueComponentConfiguration extends ComponentConfigurationPropertiesCommon {
+
+    /**
+     * Whether to enable auto configuration of the llmqueue component. This is enabled by default.
+     */
+    private Boolean enabled;
+    /**
+     * When a server answers 429 or 503, lower the number of calls in flight to that base URL (halved on each
+     * overload, raised by one after as many successes as the limit; never above maxConcurrentRequests, never below 1).
+     */
+    private Boolean adaptiveConcurrency;
+    /**
+     * Whether the route's thread is released while the request waits and the route resumes on a completion thread
+     * (true), or the calling thread waits for the outcome (false). The environment variable USE_ASYNC_LLM_QUEUE set to
+     * 0 or false turns it off.
+     */
+    private Boolean asyncQueue;
+    /**
+     * Rejects LOW priority (background) requests at once with LlmQueueRejectedException; HIGH is unaffected. The
+     * environment variable DISABLE_BACKGROUND_LLM set to 1 or true turns it on.
+     */
+    private Boolean disableBackground;
+    /**
+     * Whether the producer should be started lazy (on the first message). By starting lazy you can use this to allow
+     * CamelContext and routes to startup in situations where a producer may otherwise fail during starting and cause
+     * the route to fail being started. By deferring this startup to be lazy then the startup failure can be handled
+     * during routing messages via Camel's routing error handlers. Beware that when the first message is processed then
+     * creating and starting the producer may take a little time and prolong the total processing time of the
+     * processing.
+     */
+    private Boolean lazyStartProducer;
+    /**
+     * Aging: a LOW request that has waited this long is served before HIGH ones, so background work always makes
+     * progress under a steady HIGH load. 0 keeps strict priority.
+     */
+    private Duration lowPriorityMaxWait;
+    /**
+     * How many LLM calls may be in flight at once, across all endpoints of this component. Default 2, or the
+     * environment variable LLM_MAX_CONCURRENT_REQUESTS.
+     */
+    private Integer maxConcurrentRequests;
+    /**
+     * How many HIGH priority requests may wait; one more is rejected. Default 10000, or the environment variable
+     * LLM_MAX_HIGH_PRIORITY_QUEUE.
+     */
+    private Integer maxHighQueueSize;
+    /**
+     * How many LOW priority requests may wait; one more is rejected. Default 10000, or the environment variable
+     * LLM_MAX_LOW_PRIORITY_QUEUE.
+     */
+    private Integer maxLowQueueSize;
+    /**
+     * Default for the endpoints' maxQueueTime: how long a request may wait for a slot before it fails with
+     * LlmQueueTimeoutException. 0 waits indefinitely.
+     */
+    private Duration maxQueueTime;
+    /**
+     * What a full stack does with one more request: rejectNew refuses it; dropOldest accepts it and fails the oldest
+     * waiting request of that stack (the bottom, the least useful under LIFO). Both fail with LlmQueueRejectedException
+     * (QUEUE_FULL).
+     */
+    private LlmQueueWhenFull whenFull;
+    /**
+     * Whether autowiring is enabled. This is used for automatic autowiring options (the option must be marked as
+     * autowired) by looking up in the registry to find if there is a single instance of matching type, which then gets
+     * configured on the component. This can be used for automatic configuring JDBC data sources, JMS connection
+     * factories, AWS Clients, etc.
+     */
+    private Boolean autowiredEnabled;
+    /**
+     * Default for the endpoints' connectTimeout: how long making the connection (TCP and, for https, the TLS
+     * handshake) may take.
+     */
+    private Duration connectTimeout;
+    /**
+     * Default for the endpoints' maxResponseSize: the largest reply accepted, in bytes.
+     */
+    private Integer maxResponseSize;
+    /**
+     * Default for the endpoints' maxRetries: how many times a call is tried again after a failure that may pass (no
+     * response, timeout, 429 rate limit, 502, 503, 504).
+     */
+    private Integer maxRetries;
+    /**
+     * Default for the endpoints' maxRetryBackoff: the longest wait before a retry, including one asked for by the
+     * server with Retry-After.
+     */
+    private Duration maxRetryBackoff;
+    /**
+     * Default for the endpoints' retryBackoff: the wait before the first retry, doubled for each further one, with 25
+     * percent jitter.
+     */
+    private Duration retryBackoff;
+
+    public Boolean getAdaptiveConcurrency() {
+        return adaptiveConcurrency;
+    }
+
+    public void setAdaptiveConcurrency(Boolean adaptiveConcurrency) {
+        this.adaptiveConcurrency = adaptiveConcurrency;
+    }
+
+    public Boolean getAsyncQueue() {
+        return asyncQueue;
+    }
+
+    public void setAsyncQueue(Boolean asyncQueue) {
+        this.asyncQueue = asyncQueue;
+    }
+
+    public Boolean getDisableBackground() {
+        return disableBackground;
+    }
+
+    public void setDisableBackground(Boolean disableBackground) {
+        this.disableBackground = disableBackground;
+    }
+
+    public Boolean getLazyStartProducer() {
+        return lazyStartProducer;
+    }
+
+    public void setLazyStartProducer(Boolean lazyStartProducer) {
+        this.lazyStartProducer = lazyStartProducer;
+    }
+
+    public Duration getLowPriorityMaxWait() {
+        return lowPriorityMaxWait;
+    }
+
+    public void setLowPriorityMaxWait(Duration lowPriorityMaxWait) {
+        this.lowPriorityMaxWait = lowPriorityMaxWait;
+    }
+
+    public Integer getMaxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    public void setMaxConcurrentRequests(Integer maxConcurrentRequests) {
+        this.maxConcurrentRequests = maxConcurrentRequests;
+    }
+
+    public Integer getMaxHighQueueSize() {
+        return maxHighQueueSize;
+    }
+
+    public void setMaxHighQueueSize(Integer maxHighQueueSize) {
+        this.maxHighQueueSize = maxHighQueueSize;
+    }
+
+    public Integer getMaxLowQueueSize() {
+        return maxLowQueueSize;
+    }
+
+    public void setMaxLowQueueSize(Integer maxLowQueueSize) {
+        this.maxLowQueueSize = maxLowQueueSize;
+    }
+
+    public Duration getMaxQueueTime() {
+        return maxQueueTime;
+    }
+
+    public void setMaxQueueTime(Duration maxQueueTime) {
+        this.maxQueueTime = maxQueueTime;
+    }
+
+    public LlmQueueWhenFull getWhenFull() {
+        return whenFull;
+    }
+
+    public void setWhenFull(LlmQueueWhenFull whenFull) {
+        this.whenFull = whenFull;
+    }
+
+    public Boolean getAutowiredEnabled() {
+        return autowiredEnabled;
+    }
+
+    public void setAutowiredEnabled(Boolean autowiredEnabled) {
+        this.autowiredEnabled = autowiredEnabled;
+    }
+
+    public Duration getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public Integer getMaxResponseSize() {
+        return maxResponseSize;
+    }
+
+    public void setMaxResponseSize(Integer maxResponseSize) {
+        this.maxResponseSize = maxResponseSize;
+    }
+
+    public Integer getMaxRetries() {
+        return maxRetries;
+    }
+
+    public void setMaxRetries(Integer maxRetries) {
+        this.maxRetries = maxRetries;
+    }
+
+    public Duration getMaxRetryBackoff() {
+        return maxRetryBackoff;
+    }
+
+    public void setMaxRetryBackoff(Duration maxRetryBackoff) {
+        this.maxRetryBackoff = maxRetryBackoff;
+    }
+
+    public Duration getRetryBackoff() {
+        return retryBackoff;
+    }
+
+    public void setRetryBackoff(Duration retryBackoff) {
+        this.retryBackoff = retryBackoff;
+    }
+}
