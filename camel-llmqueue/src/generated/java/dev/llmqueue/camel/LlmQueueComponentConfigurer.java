@@ -39,10 +39,14 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "lowPriorityMaxWait": target.setLowPriorityMaxWait(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": target.setMaxConcurrentRequests(property(camelContext, int.class, value)); return true;
+        case "maxconcurrentrequestsperserver":
+        case "maxConcurrentRequestsPerServer": target.setMaxConcurrentRequestsPerServer(property(camelContext, int.class, value)); return true;
         case "maxhighqueuesize":
         case "maxHighQueueSize": target.setMaxHighQueueSize(property(camelContext, int.class, value)); return true;
         case "maxlowqueuesize":
         case "maxLowQueueSize": target.setMaxLowQueueSize(property(camelContext, int.class, value)); return true;
+        case "maxpreemptions":
+        case "maxPreemptions": target.setMaxPreemptions(property(camelContext, int.class, value)); return true;
         case "maxqueuetime":
         case "maxQueueTime": target.setMaxQueueTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxresponsesize":
@@ -51,6 +55,10 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "maxRetries": target.setMaxRetries(property(camelContext, int.class, value)); return true;
         case "maxretrybackoff":
         case "maxRetryBackoff": target.setMaxRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "preemptlow":
+        case "preemptLow": target.setPreemptLow(property(camelContext, boolean.class, value)); return true;
+        case "reservedhighslots":
+        case "reservedHighSlots": target.setReservedHighSlots(property(camelContext, int.class, value)); return true;
         case "retrybackoff":
         case "retryBackoff": target.setRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "whenfull":
@@ -78,10 +86,14 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "lowPriorityMaxWait": return long.class;
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": return int.class;
+        case "maxconcurrentrequestsperserver":
+        case "maxConcurrentRequestsPerServer": return int.class;
         case "maxhighqueuesize":
         case "maxHighQueueSize": return int.class;
         case "maxlowqueuesize":
         case "maxLowQueueSize": return int.class;
+        case "maxpreemptions":
+        case "maxPreemptions": return int.class;
         case "maxqueuetime":
         case "maxQueueTime": return long.class;
         case "maxresponsesize":
@@ -90,6 +102,10 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "maxRetries": return int.class;
         case "maxretrybackoff":
         case "maxRetryBackoff": return long.class;
+        case "preemptlow":
+        case "preemptLow": return boolean.class;
+        case "reservedhighslots":
+        case "reservedHighSlots": return int.class;
         case "retrybackoff":
         case "retryBackoff": return long.class;
         case "whenfull":
@@ -118,10 +134,14 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "lowPriorityMaxWait": return target.getLowPriorityMaxWait();
         case "maxconcurrentrequests":
         case "maxConcurrentRequests": return target.getMaxConcurrentRequests();
+        case "maxconcurrentrequestsperserver":
+        case "maxConcurrentRequestsPerServer": return target.getMaxConcurrentRequestsPerServer();
         case "maxhighqueuesize":
         case "maxHighQueueSize": return target.getMaxHighQueueSize();
         case "maxlowqueuesize":
         case "maxLowQueueSize": return target.getMaxLowQueueSize();
+        case "maxpreemptions":
+        case "maxPreemptions": return target.getMaxPreemptions();
         case "maxqueuetime":
         case "maxQueueTime": return target.getMaxQueueTime();
         case "maxresponsesize":
@@ -130,6 +150,10 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "maxRetries": return target.getMaxRetries();
         case "maxretrybackoff":
         case "maxRetryBackoff": return target.getMaxRetryBackoff();
+        case "preemptlow":
+        case "preemptLow": return target.isPreemptLow();
+        case "reservedhighslots":
+        case "reservedHighSlots": return target.getReservedHighSlots();
         case "retrybackoff":
         case "retryBackoff": return target.getRetryBackoff();
         case "whenfull":

@@ -20,6 +20,8 @@ public class LlmProviderException extends CamelExchangeException {
     private final String providerMessage;
     private final boolean retryable;
     private final long retryAfterMillis;
+    /** Whether the server could not be reached or did not answer in time: overload for adaptive concurrency. */
+    private boolean unanswered;
 
     public LlmProviderException(String message, Exchange exchange, int statusCode, String provider, String url,
                                 String providerMessage, boolean retryable, long retryAfterMillis, Throwable cause) {
@@ -64,5 +66,18 @@ public class LlmProviderException extends CamelExchangeException {
     /** How long the server asked to wait ({@code retry-after-ms} or {@code Retry-After}), or -1 when it did not say. */
     public long getRetryAfterMillis() {
         return retryAfterMillis;
+    }
+
+    /**
+     * Whether the call failed to connect or timed out (connectTimeout, requestTimeout): the scheduler counts it as
+     * overload of that server, as it does 429 and 503, so that a server that does not answer cannot hold every slot.
+     */
+    public boolean isUnanswered() {
+        return unanswered;
+    }
+
+    LlmProviderException unanswered(boolean unanswered) {
+        this.unanswered = unanswered;
+        return this;
     }
 }

@@ -91,6 +91,26 @@ public class LlmQueueComponent extends DefaultComponent {
                             + " (halved on each overload, raised by one after as many successes as the limit; never above"
                             + " maxConcurrentRequests, never below 1).")
     private boolean adaptiveConcurrency = true;
+    @Metadata(defaultValue = "0",
+              description = "Slots kept for HIGH priority requests: LOW calls hold at most maxConcurrentRequests minus"
+                            + " reservedHighSlots slots, HIGH may use all of them. Must be less than"
+                            + " maxConcurrentRequests. 0 lets LOW calls take every slot.")
+    private int reservedHighSlots;
+    @Metadata(defaultValue = "false",
+              description = "When a HIGH request waits, no slot is free and a LOW call is in flight, abort the LOW call"
+                            + " that started last (its HTTP request is cancelled), give its slot to the HIGH request"
+                            + " and put the LOW request back on top of its stack with its deadline; not counted as an"
+                            + " attempt. A streamed LOW call that delivered tokens is never preempted.")
+    private boolean preemptLow;
+    @Metadata(defaultValue = "3",
+              description = "How many times one request may be preempted (preemptLow); after that its call runs to the"
+                            + " end.")
+    private int maxPreemptions = 3;
+    @Metadata(defaultValue = "0",
+              description = "The most calls in flight to one server (base URL), under its adaptive limit and"
+                            + " maxConcurrentRequests, so that one slow or silent server cannot hold every slot."
+                            + " 0 sets no per-server cap.")
+    private int maxConcurrentRequestsPerServer;
     @Metadata(label = "advanced", defaultValue = "2",
               description = "Default for the endpoints' maxRetries: how many times a call is tried again after a"
                             + " failure that may pass (no response, timeout, 429 rate limit, 502, 503, 504).")
@@ -193,7 +213,12 @@ public class LlmQueueComponent extends DefaultComponent {
         requireAtLeastOne(maxConcurrentRequests, "maxConcurrentRequests");
         requireAtLeastOne(maxHighQueueSize, "maxHighQueueSize");
         requireAtLeastOne(maxLowQueueSize, "maxLowQueueSize");
+        LlmQueueScheduler.checkReservation(reservedHighSlots, maxConcurrentRequests);
         scheduler = new LlmQueueScheduler(maxConcurrentRequests, maxHighQueueSize, maxLowQueueSize, disableBackground);
+        scheduler.setReservedHighSlots(reservedHighSlots);
+        scheduler.setPreemptLow(preemptLow);
+        scheduler.setMaxPreemptions(maxPreemptions);
+        scheduler.setMaxConcurrentRequestsPerServer(maxConcurrentRequestsPerServer);
         scheduler.setWhenFull(whenFull);
         scheduler.setLowPriorityMaxWait(lowPriorityMaxWait);
         scheduler.setAdaptiveConcurrency(adaptiveConcurrency);
@@ -452,6 +477,11 @@ public class LlmQueueComponent extends DefaultComponent {
         return statistics.getCancelled();
     }
 
+    @ManagedAttribute(description = "LOW calls aborted so that a waiting HIGH request got their slot (preemptLow)")
+    public long getPreemptedCount() {
+        return statistics.getPreempted();
+    }
+
     @ManagedAttribute(description = "Each server's effective concurrency limit (adaptive concurrency)")
     public String getEffectiveLimits() {
         return scheduler == null ? "{}" : scheduler.getEffectiveLimits().toString();
@@ -623,6 +653,11 @@ public class LlmQueueComponent extends DefaultComponent {
         @Override
         public void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
             each(listener -> listener.onRetry(request, attempt, delayNanos, failure));
+        }
+
+        @Override
+        public void onPreempted(RequestInfo request, int attempt, long callNanos) {
+            each(listener -> listener.onPreempted(request, attempt, callNanos));
         }
 
         @Override
@@ -841,6 +876,73 @@ public class LlmQueueComponent extends DefaultComponent {
         if (scheduler != null) {
             scheduler.setAdaptiveConcurrency(adaptiveConcurrency);
         }
+    }
+
+    @ManagedAttribute(description = "Slots kept for HIGH requests: LOW calls hold at most maxConcurrentRequests minus"
+                                    + " this")
+    public int getReservedHighSlots() {
+        return reservedHighSlots;
+    }
+
+    /**
+     * Slots kept for HIGH requests. May be changed while running; must stay less than maxConcurrentRequests.
+     */
+    @ManagedAttribute(description = "Slots kept for HIGH requests: LOW calls hold at most maxConcurrentRequests minus"
+                                    + " this")
+    public void setReservedHighSlots(int reservedHighSlots) {
+        if (scheduler != null) {
+            scheduler.setReservedHighSlots(reservedHighSlots);
+        }
+        this.reservedHighSlots = reservedHighSlots;
+    }
+
+    @ManagedAttribute(description = "Whether a waiting HIGH request takes the slot of the LOW call that started last")
+    public boolean isPreemptLow() {
+        return preemptLow;
+    }
+
+    /**
+     * Whether a waiting HIGH request takes the slot of the LOW call that started last when no slot is free. May be
+     * changed while running.
+     */
+    @ManagedAttribute(description = "Whether a waiting HIGH request takes the slot of the LOW call that started last")
+    public void setPreemptLow(boolean preemptLow) {
+        if (scheduler != null) {
+            scheduler.setPreemptLow(preemptLow);
+        }
+        this.preemptLow = preemptLow;
+    }
+
+    @ManagedAttribute(description = "How many times one request may be preempted")
+    public int getMaxPreemptions() {
+        return maxPreemptions;
+    }
+
+    /**
+     * How many times one request may be preempted; after that its call runs to the end.
+     */
+    @ManagedAttribute(description = "How many times one request may be preempted")
+    public void setMaxPreemptions(int maxPreemptions) {
+        if (scheduler != null) {
+            scheduler.setMaxPreemptions(maxPreemptions);
+        }
+        this.maxPreemptions = maxPreemptions;
+    }
+
+    @ManagedAttribute(description = "The most calls in flight to one server; 0 for no per-server cap")
+    public int getMaxConcurrentRequestsPerServer() {
+        return maxConcurrentRequestsPerServer;
+    }
+
+    /**
+     * The most calls in flight to one server (base URL), under its adaptive limit; 0 for no cap.
+     */
+    @ManagedAttribute(description = "The most calls in flight to one server; 0 for no per-server cap")
+    public void setMaxConcurrentRequestsPerServer(int maxConcurrentRequestsPerServer) {
+        if (scheduler != null) {
+            scheduler.setMaxConcurrentRequestsPerServer(maxConcurrentRequestsPerServer);
+        }
+        this.maxConcurrentRequestsPerServer = maxConcurrentRequestsPerServer;
     }
 
     public int getMaxRetries() {

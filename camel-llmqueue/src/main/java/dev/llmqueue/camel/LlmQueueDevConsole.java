@@ -54,6 +54,8 @@ public class LlmQueueDevConsole extends AbstractDevConsole {
             sb.append(String.format("    Completed: %d, failed: %d, rejected: %d, expired: %d, cancelled: %d%n",
                     queue.getCompletedCount(), queue.getFailedCount(), queue.getRejectedCount(),
                     queue.getExpiredCount(), queue.getCancelledCount()));
+            sb.append(String.format("    Preempted: %d (preemptLow: %s, reservedHighSlots: %d)%n",
+                    queue.getPreemptedCount(), queue.isPreemptLow(), queue.getReservedHighSlots()));
             LlmQueueStatistics statistics = queue.getStatistics();
             for (LlmQueuePriority priority : LlmQueuePriority.values()) {
                 sb.append(percentilesLine("Wait", priority, statistics.waitPercentiles(priority)));
@@ -109,6 +111,9 @@ public class LlmQueueDevConsole extends AbstractDevConsole {
             root.put("rejected", queue.getRejectedCount());
             root.put("expired", queue.getExpiredCount());
             root.put("cancelled", queue.getCancelledCount());
+            root.put("preempted", queue.getPreemptedCount());
+            root.put("preemptLow", queue.isPreemptLow());
+            root.put("reservedHighSlots", queue.getReservedHighSlots());
             JsonArray queued = new JsonArray();
             for (QueuedRequest request : queue.queuedRequests()) {
                 JsonObject jo = new JsonObject();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.io.Reader;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -431,6 +432,8 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         long retryAfter;
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> abort = abortAfterRequestTimeout(post, timedOut);
+        // preemption aborts the call from the thread that takes its slot back
+        request.callHandle().onAbort(post::cancel);
         try (ClassicHttpResponse response = httpClient.executeOpen(server, post, null)) {
             status = response.getCode();
             retryAfter = RetryPolicy.retryAfterMillis(headerValue(response, "retry-after-ms"),
@@ -497,6 +500,8 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         post.setHeader(HttpHeaders.ACCEPT, "application/x-ndjson, text/event-stream");
         requestOptions.setHttpHeaders(post, apiKey);
         stream.onClose(post::cancel);
+        // preemption aborts the call until its first token has been delivered
+        request.callHandle().onAbort(post::cancel);
         LlmStreamReader reader = llmProvider.streamReader(operation);
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> firstTokenTimeout = abortAfterRequestTimeout(post, timedOut);
@@ -539,7 +544,10 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                         if (firstTokenTimeout != null) {
                             firstTokenTimeout.cancel(false);
                         }
-                        request.tokenArrived();
+                        if (!request.tokenArrived()) {
+                            // preempted just before its first token: nothing reaches the route
+                            throw new InterruptedIOException("the call was preempted");
+                        }
                     }
                     if (!stream.append(delta, () -> tooLarge(request, 200))) {
                         if (stream.isClosedEarly()) {
@@ -681,9 +689,13 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         // no response, a timeout, a dropped connection: the same request may well succeed later. A failure of the
         // client itself (stopped, misconfigured) will not pass by trying again.
         boolean retryable = timedOut || causedBy(failure, IOException.class);
+        boolean unanswered = timedOut || causedBy(failure, ConnectException.class)
+                             || causedBy(failure, ConnectTimeoutException.class)
+                             || causedBy(failure, SocketTimeoutException.class);
         return new LlmProviderException(
                 llmProvider.name() + " call to POST " + url + " failed: " + what + " (" + failure + ")",
-                exchange, LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, retryable, -1, failure);
+                exchange, LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, retryable, -1, failure)
+                .unanswered(unanswered);
     }
 
     /** Whether the failure happened in the TLS handshake, which HttpClient runs while it connects. */

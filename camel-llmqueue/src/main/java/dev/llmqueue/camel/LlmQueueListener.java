@@ -61,6 +61,15 @@ public interface LlmQueueListener {
     default void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
     }
 
+    /**
+     * A LOW call was preempted: its slot went to a waiting HIGH request, its HTTP request was cancelled after
+     * {@code callNanos}, and the request is back on top of its stack with its deadline. Not a failure and not an
+     * attempt: {@code attempt} is the attempt the call would have been, and the next call is that attempt again.
+     * {@link #onCallEnded} reported the aborted call just before.
+     */
+    default void onPreempted(RequestInfo request, int attempt, long callNanos) {
+    }
+
     /** The request ended; {@code reason} is set for {@link Outcome#REJECTED}. Called exactly once per request. */
     default void onEnded(RequestInfo request, Outcome outcome, Reason reason) {
     }

@@ -49,6 +49,15 @@ final class LlmQueueLogger implements LlmQueueListener {
     }
 
     @Override
+    public void onPreempted(RequestInfo request, int attempt, long callNanos) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("preempted {} {} attempt={} after {}ms: its slot goes to a waiting HIGH request, it waits on top"
+                      + " of its stack", request.requestId(), request.priority(), attempt,
+                    TimeUnit.NANOSECONDS.toMillis(callNanos));
+        }
+    }
+
+    @Override
     public void onRetry(RequestInfo request, int attempt, long delayNanos, Exception failure) {
         LOG.warn("LLM call failed, retrying in {} ms: request {} {} attempt {} url {}: {}",
                 TimeUnit.NANOSECONDS.toMillis(delayNanos), request.requestId(), request.priority(), attempt,

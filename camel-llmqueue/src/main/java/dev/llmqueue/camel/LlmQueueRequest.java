@@ -110,6 +110,7 @@ final class LlmQueueRequest extends QueuedTask {
         }
         reply = null;
         failure = null;
+        boolean preempted = false;
         try {
             if (endpoint.isStreaming()) {
                 stream = new LlmStream(endpoint.getMaxResponseSize());
@@ -128,11 +129,18 @@ final class LlmQueueRequest extends QueuedTask {
             return Signal.SUCCESS;
         } catch (LlmProviderException e) {
             failure = e;
+            preempted = isPreempted();
+            if (preempted) {
+                return Signal.PREEMPTED;
+            }
             int status = e.getStatusCode();
-            return e.isRetryable() && (status == 429 || status == 503) ? Signal.OVERLOADED : Signal.FAILED;
+            // a server that does not answer is overloaded too: it must not keep every slot
+            return e.isRetryable() && (status == 429 || status == 503) || e.isUnanswered()
+                    ? Signal.OVERLOADED : Signal.FAILED;
         } catch (Exception e) {
             failure = e;
-            return Signal.FAILED;
+            preempted = isPreempted();
+            return preempted ? Signal.PREEMPTED : Signal.FAILED;
         } catch (Throwable t) {
             failure = new LlmProviderException("LLM call failed: " + t, exchange, LlmProviderException.NO_RESPONSE,
                     endpoint.getProvider(), endpoint.getUrl(), null, false, -1, t);
@@ -147,17 +155,37 @@ final class LlmQueueRequest extends QueuedTask {
             callNanos = lastEndNanos - started;
             events.onCallEnded(info, attempts, callNanos, failure, reply != null ? reply.promptTokens() : null,
                     reply != null ? reply.completionTokens() : null);
+            if (preempted) {
+                events.onPreempted(info, attempts, callNanos);
+                // not an attempt: the request goes back on its stack as if this call had not been made; its aborted
+                // reply, had any arrived, is dropped with it
+                attempts--;
+                reply = null;
+                failure = null;
+                stream = null;
+            }
         }
+    }
+
+    /** Whether the scheduler took this call's slot back: its failure is the abort, not the server's. */
+    private boolean isPreempted() {
+        return !resumedAtFirstToken && callHandle().isPreempted();
     }
 
     /**
      * A streamed answer's text delta has arrived, on the call thread: at the first one the exchange resumes with the
      * stream as its body, on the completion pool, while this thread goes on reading. Tokens were then delivered, so
-     * the request is never retried.
+     * the request is never retried, nor preempted.
+     *
+     * @return false when the call was preempted before its first token: it must stop and deliver nothing
      */
-    void tokenArrived() {
+    boolean tokenArrived() {
         if (resumedAtFirstToken) {
-            return;
+            return true;
+        }
+        if (!callHandle().commit()) {
+            // preempted first: nothing reaches the route, the call is being aborted
+            return false;
         }
         resumedAtFirstToken = true;
         long ttft = System.nanoTime() - callStartedNanos;
@@ -174,7 +202,7 @@ final class LlmQueueRequest extends QueuedTask {
             if (callback == null) {
                 // synchronous mode: the caller's thread is waiting and reads the stream itself
                 resume.run();
-                return;
+                return true;
             }
             // never inline: this thread must go on filling the stream the route reads. On the call pool, which grows
             // with the calls in flight, so the first token reaches the route even while slow routes keep every
@@ -184,7 +212,7 @@ final class LlmQueueRequest extends QueuedTask {
                 if (executor != null) {
                     try {
                         executor.execute(resume);
-                        return;
+                        return true;
                     } catch (Throwable e) {
                         // going down with the context: try the next
                     }
@@ -194,6 +222,7 @@ final class LlmQueueRequest extends QueuedTask {
             last.setDaemon(true);
             last.start();
         }
+        return true;
     }
 
     /** Deltas received so far by a streaming call in flight, or -1. */

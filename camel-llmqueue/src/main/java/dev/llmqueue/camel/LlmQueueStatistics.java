@@ -26,6 +26,7 @@ public final class LlmQueueStatistics implements LlmQueueListener {
     private final LongAdder expired = new LongAdder();
     private final LongAdder cancelled = new LongAdder();
     private final LongAdder skipped = new LongAdder();
+    private final LongAdder preempted = new LongAdder();
     private final Map<LlmQueuePriority, Window> waits = Map.of(LlmQueuePriority.HIGH, new Window(),
             LlmQueuePriority.LOW, new Window());
     private final Map<LlmQueuePriority, Window> calls = Map.of(LlmQueuePriority.HIGH, new Window(),
@@ -56,6 +57,11 @@ public final class LlmQueueStatistics implements LlmQueueListener {
             // a server that answered is reachable: only servers failing right now are kept
             servers.remove(request.serverUrl());
         }
+    }
+
+    @Override
+    public void onPreempted(RequestInfo request, int attempt, long callNanos) {
+        preempted.increment();
     }
 
     @Override
@@ -92,6 +98,11 @@ public final class LlmQueueStatistics implements LlmQueueListener {
 
     public long getCancelled() {
         return cancelled.sum();
+    }
+
+    /** LOW calls whose slot went to a waiting HIGH request (preemptLow). */
+    public long getPreempted() {
+        return preempted.sum();
     }
 
     public long getSkipped() {
@@ -137,7 +148,7 @@ public final class LlmQueueStatistics implements LlmQueueListener {
     }
 
     public void reset() {
-        for (LongAdder counter : new LongAdder[] { completed, failed, rejected, expired, cancelled, skipped }) {
+        for (LongAdder counter : new LongAdder[] { completed, failed, rejected, expired, cancelled, skipped, preempted }) {
             counter.reset();
         }
         waits.values().forEach(Window::clear);

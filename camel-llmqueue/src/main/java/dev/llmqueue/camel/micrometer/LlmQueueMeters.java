@@ -27,6 +27,7 @@ import io.micrometer.core.instrument.Timer;
  * <li>{@code llmqueue.call} timer, tags {@code provider}, {@code model}, {@code outcome} (success|error): each call</li>
  * <li>{@code llmqueue.tokens} counter, tags {@code type} (prompt|completion), {@code model}: tokens reported</li>
  * <li>{@code llmqueue.rejected} counter, tag {@code reason}: requests refused or drained</li>
+ * <li>{@code llmqueue.preempted} counter: LOW calls aborted so that a waiting HIGH request gets their slot</li>
  * </ul>
  */
 public final class LlmQueueMeters implements LlmQueueListener, AutoCloseable {
@@ -38,6 +39,7 @@ public final class LlmQueueMeters implements LlmQueueListener, AutoCloseable {
     private final Map<Reason, Counter> rejected = new EnumMap<>(Reason.class);
     private final Map<List<String>, Timer> calls = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> tokens = new ConcurrentHashMap<>();
+    private final Counter preempted;
 
     private LlmQueueMeters(LlmQueueComponent component, MeterRegistry registry) {
         this.registry = registry;
@@ -56,6 +58,9 @@ public final class LlmQueueMeters implements LlmQueueListener, AutoCloseable {
                     .description("Time from the start of a streamed call to its first token")
                     .tag("priority", priority.name()).register(registry));
         }
+        preempted = Counter.builder("llmqueue.preempted")
+                .description("LOW calls aborted so that a waiting HIGH request gets their slot (preemptLow)")
+                .register(registry);
         for (Reason reason : Reason.values()) {
             rejected.put(reason, Counter.builder("llmqueue.rejected")
                     .description("Requests refused before any call, or drained while they waited")
@@ -105,6 +110,11 @@ public final class LlmQueueMeters implements LlmQueueListener, AutoCloseable {
         return tokens.computeIfAbsent(List.of(type, model),
                 key -> Counter.builder("llmqueue.tokens").description("Tokens reported by the LLM server")
                         .tag("type", key.get(0)).tag("model", key.get(1)).register(registry));
+    }
+
+    @Override
+    public void onPreempted(RequestInfo request, int attempt, long callNanos) {
+        preempted.increment();
     }
 
     @Override

@@ -97,6 +97,17 @@ public final class LlmQueueScheduler {
     private boolean adaptiveConcurrency = true;
     private long lowPriorityMaxWaitNanos;
     private LlmQueueWhenFull whenFull = LlmQueueWhenFull.rejectNew;
+    /** LOW calls in flight: at most maxConcurrentRequests - reservedHighSlots. */
+    private int runningLow;
+    private int reservedHighSlots;
+    private boolean preemptLow;
+    private int maxPreemptions = 3;
+    /** What one target may hold at most; 0 for no cap under maxConcurrentRequests. */
+    private int maxConcurrentRequestsPerServer;
+    /** Orders the starts: the LOW call that started last is the one preempted. */
+    private long starts;
+    /** Calls whose slot is being taken back and which have not returned yet: each serves one waiting HIGH. */
+    private int preemptsInFlight;
     /** The one timer entry, armed for {@link #wakeUpAt}: the earliest deadline or retry. */
     private ScheduledFuture<?> wakeUp;
     private long wakeUpAt;
@@ -389,6 +400,7 @@ public final class LlmQueueScheduler {
     private void promoteAndExecute() {
         List<QueuedTask> ready = null;
         List<QueuedTask> abandoned = null;
+        List<QueuedTask.CallHandle> preempted = null;
         Executor executor;
         lock.lock();
         try {
@@ -409,11 +421,30 @@ public final class LlmQueueScheduler {
                 unstack(next);
                 forgetDeadline(next);
                 next.state = State.RUNNING;
+                next.startSequence = ++starts;
+                next.preempting = false;
+                next.newStart();
+                if (next.priority() == LlmQueuePriority.LOW) {
+                    runningLow++;
+                }
                 running.add(next);
                 ready = add(ready, next);
             }
+            if (executor != null && preemptLow) {
+                preempted = preemptForWaitingHigh();
+            }
         } finally {
             lock.unlock();
+        }
+        if (preempted != null) {
+            // outside the lock: cancelling an HTTP request may take a while; the call's own thread hands the slot over
+            for (QueuedTask.CallHandle handle : preempted) {
+                try {
+                    handle.abort();
+                } catch (Throwable t) {
+                    LOG.warn("llmqueue could not abort a preempted call; it runs to its end", t);
+                }
+            }
         }
         if (abandoned != null) {
             endEach(abandoned, QueuedTask::skip);
@@ -448,6 +479,52 @@ public final class LlmQueueScheduler {
     }
 
     /**
+     * While a HIGH task waits that no slot serves, neither free nor already being taken back, takes back the slot of
+     * the LOW call that started last among those that may be preempted: not yet preempted {@code maxPreemptions}
+     * times, not committed (a streamed answer that delivered tokens), and either any LOW call when a waiting HIGH
+     * task's server has room, or one to a server a HIGH task waits for. Marks them; the caller aborts their calls
+     * outside the lock. Under the lock.
+     *
+     * @return the handles of the calls to abort, or null
+     */
+    private List<QueuedTask.CallHandle> preemptForWaitingHigh() {
+        List<QueuedTask.CallHandle> preempted = null;
+        if (highSize <= preemptsInFlight || runningLow == 0) {
+            return null;
+        }
+        boolean highWithRoom = false;
+        for (Target target : targets.values()) {
+            if (target.high.size() > 0 && hasRoom(target)) {
+                highWithRoom = true;
+                break;
+            }
+        }
+        while (highSize > preemptsInFlight && running.size() >= maxConcurrentRequests) {
+            QueuedTask victim = null;
+            for (QueuedTask task : running) {
+                if (task.priority() == LlmQueuePriority.LOW && !task.preempting && task.preemptions < maxPreemptions
+                    && (victim == null || task.startSequence > victim.startSequence)
+                    && (highWithRoom || targets.get(task.target()).high.size() > 0)
+                    && !task.callHandle().isCommitted()) {
+                    victim = task;
+                }
+            }
+            if (victim == null || !victim.callHandle().tryPreempt()) {
+                // none left, or it committed (first token) just now: it runs on; the next promotion looks again
+                break;
+            }
+            victim.preempting = true;
+            victim.preemptions++;
+            preemptsInFlight++;
+            LOG.debug("llmqueue preempts LOW request {} (started last, preemption {} of at most {}) for a waiting HIGH"
+                      + " request", victim.id(), victim.preemptions, maxPreemptions);
+            preempted = preempted == null ? new ArrayList<>(1) : preempted;
+            preempted.add(victim.callHandle());
+        }
+        return preempted;
+    }
+
+    /**
      * The task to run next, or null: the oldest LOW one if it has waited lowPriorityMaxWait, else the newest HIGH one,
      * else the newest LOW one, among the targets with room. One look per target. Under the lock.
      */
@@ -455,15 +532,19 @@ public final class LlmQueueScheduler {
         QueuedTask oldestLow = null;
         QueuedTask newestHigh = null;
         QueuedTask newestLow = null;
+        boolean lowMayStart = runningLow < maxConcurrentRequests - reservedHighSlots;
         for (Target target : targets.values()) {
             if (!hasRoom(target)) {
+                continue;
+            }
+            newestHigh = newer(newestHigh, target.high.head());
+            if (!lowMayStart) {
                 continue;
             }
             QueuedTask tail = target.low.tail();
             if (tail != null && (oldestLow == null || tail.pushSequence < oldestLow.pushSequence)) {
                 oldestLow = tail;
             }
-            newestHigh = newer(newestHigh, target.high.head());
             newestLow = newer(newestLow, target.low.head());
         }
         if (lowPriorityMaxWaitNanos > 0 && oldestLow != null && now - oldestLow.pushedNanos >= lowPriorityMaxWaitNanos) {
@@ -480,36 +561,104 @@ public final class LlmQueueScheduler {
     }
 
     private boolean hasRoom(Target target) {
-        return target.running < Math.min(target.limit, maxConcurrentRequests);
+        return target.running < targetCap(target);
+    }
+
+    /** What one target may hold: its adaptive limit, under maxConcurrentRequestsPerServer and maxConcurrentRequests. */
+    private int targetCap(Target target) {
+        int cap = Math.min(target.limit, maxConcurrentRequests);
+        return maxConcurrentRequestsPerServer > 0 ? Math.min(cap, maxConcurrentRequestsPerServer) : cap;
     }
 
     private void run(QueuedTask task) {
         Signal signal = Signal.FAILED;
         long retryDelay = -1;
+        boolean preempted = false;
         try {
             signal = task.execute();
-            retryDelay = Math.min(task.retryDelayNanos(), MAX_DEADLINE_NANOS);
-        } finally {
-            boolean retry;
-            lock.lock();
-            try {
-                // the slot goes back, and the next task starts, before this one retries or its route resumes
-                release(task, signal);
-                retry = mayRetry(task, retryDelay, clock.getAsLong());
-                if (!retry) {
-                    task.state = State.ENDED;
-                }
-            } finally {
-                lock.unlock();
+            if (signal == Signal.PREEMPTED && task.callHandle().isPreempted()) {
+                preempted = true;
             }
-            try {
-                promoteAndExecute();
-            } finally {
-                if (retry) {
-                    retryLater(task, retryDelay);
-                } else {
-                    task.complete();
+            if (signal == Signal.PREEMPTED && !preempted) {
+                // a task may only report a preemption the scheduler asked for
+                signal = Signal.FAILED;
+            }
+            if (!preempted) {
+                retryDelay = Math.min(task.retryDelayNanos(), MAX_DEADLINE_NANOS);
+            }
+        } finally {
+            if (preempted) {
+                resumeLater(task);
+            } else {
+                finish(task, signal, retryDelay);
+            }
+        }
+    }
+
+    /** After a call that was not preempted: gives the slot back, then retries the task or completes it. */
+    private void finish(QueuedTask task, Signal signal, long retryDelay) {
+        boolean retry;
+        lock.lock();
+        try {
+            // the slot goes back, and the next task starts, before this one retries or its route resumes
+            release(task, signal);
+            retry = mayRetry(task, retryDelay, clock.getAsLong());
+            if (!retry) {
+                task.state = State.ENDED;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            promoteAndExecute();
+        } finally {
+            if (retry) {
+                retryLater(task, retryDelay);
+            } else {
+                task.complete();
+            }
+        }
+    }
+
+    /**
+     * After a preempted call: gives its slot to the waiting HIGH task, and puts the task back on top of its stack with
+     * its deadline, as the newest of its priority, without a back-off. A task that may not wait again (queue stopped,
+     * background disabled, deadline passed meanwhile) ends as it would have while waiting.
+     */
+    private void resumeLater(QueuedTask task) {
+        Runnable ending = null;
+        lock.lock();
+        try {
+            release(task, Signal.PREEMPTED);
+            long now = clock.getAsLong();
+            long deadline = task.deadlineNanos();
+            if (callExecutor == null) {
+                task.state = State.ENDED;
+                ending = () -> task.reject(Reason.SHUTTING_DOWN,
+                        "the llmqueue component was stopped while the preempted request waited to run again");
+            } else if (disableBackground && task.priority() == LlmQueuePriority.LOW) {
+                task.state = State.ENDED;
+                ending = () -> task.reject(Reason.BACKGROUND_DISABLED,
+                        "background (LOW priority) LLM work was disabled while the request was preempted");
+            } else if (deadline != 0 && deadline - now <= 0) {
+                task.state = State.ENDED;
+                ending = task::expire;
+            } else {
+                push(task);
+                if (deadline != 0 && deadline - now <= MAX_DEADLINE_NANOS) {
+                    task.deadlineAt = deadline;
+                    deadlines.add(task);
+                    arm(now);
                 }
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            promoteAndExecute();
+        } finally {
+            if (ending != null) {
+                safely(task, ending);
             }
         }
     }
@@ -560,10 +709,17 @@ public final class LlmQueueScheduler {
     /** Gives a running task's slot back and adapts its target's limit. Under the lock. */
     private void release(QueuedTask task, Signal signal) {
         running.remove(task);
+        if (task.priority() == LlmQueuePriority.LOW) {
+            runningLow--;
+        }
+        if (task.preempting) {
+            task.preempting = false;
+            preemptsInFlight--;
+        }
         Target target = targets.get(task.target());
         target.running--;
         if (adaptiveConcurrency && signal == Signal.OVERLOADED) {
-            target.limit = Math.max(1, Math.min(target.limit, maxConcurrentRequests) / 2);
+            target.limit = Math.max(1, targetCap(target) / 2);
             target.successes = 0;
         } else if (adaptiveConcurrency && signal == Signal.SUCCESS && target.limit != Integer.MAX_VALUE
                    && ++target.successes >= target.limit) {
@@ -739,7 +895,74 @@ public final class LlmQueueScheduler {
         requirePositive(maxConcurrentRequests, "maxConcurrentRequests");
         lock.lock();
         try {
+            checkReservation(reservedHighSlots, maxConcurrentRequests);
             this.maxConcurrentRequests = maxConcurrentRequests;
+        } finally {
+            lock.unlock();
+        }
+        promoteAndExecute();
+    }
+
+    /**
+     * @throws IllegalArgumentException unless {@code 0 <= reservedHighSlots < maxConcurrentRequests}, naming both
+     */
+    public static void checkReservation(int reservedHighSlots, int maxConcurrentRequests) {
+        if (reservedHighSlots < 0 || reservedHighSlots >= maxConcurrentRequests) {
+            throw new IllegalArgumentException("reservedHighSlots (" + reservedHighSlots + ") must be at least 0 and"
+                                               + " less than maxConcurrentRequests (" + maxConcurrentRequests
+                                               + "): LOW requests need at least one slot");
+        }
+    }
+
+    /**
+     * Keeps this many slots for HIGH requests: LOW calls hold at most {@code maxConcurrentRequests - reservedHighSlots}.
+     * Lowering it starts waiting LOW tasks at once; raising it lets LOW calls in flight finish.
+     */
+    public void setReservedHighSlots(int reservedHighSlots) {
+        lock.lock();
+        try {
+            checkReservation(reservedHighSlots, maxConcurrentRequests);
+            this.reservedHighSlots = reservedHighSlots;
+        } finally {
+            lock.unlock();
+        }
+        promoteAndExecute();
+    }
+
+    /** Whether a waiting HIGH request takes the slot of the LOW call that started last when no slot is free. */
+    public void setPreemptLow(boolean preemptLow) {
+        lock.lock();
+        try {
+            this.preemptLow = preemptLow;
+        } finally {
+            lock.unlock();
+        }
+        promoteAndExecute();
+    }
+
+    /** How many times one request may be preempted; after that its call runs to the end. */
+    public void setMaxPreemptions(int maxPreemptions) {
+        if (maxPreemptions < 0) {
+            throw new IllegalArgumentException("maxPreemptions must not be negative, was " + maxPreemptions);
+        }
+        lock.lock();
+        try {
+            this.maxPreemptions = maxPreemptions;
+        } finally {
+            lock.unlock();
+        }
+        promoteAndExecute();
+    }
+
+    /** What one server may hold at most, under its adaptive limit; 0 for no cap under maxConcurrentRequests. */
+    public void setMaxConcurrentRequestsPerServer(int maxConcurrentRequestsPerServer) {
+        if (maxConcurrentRequestsPerServer < 0) {
+            throw new IllegalArgumentException("maxConcurrentRequestsPerServer must not be negative (0 for no cap),"
+                                               + " was " + maxConcurrentRequestsPerServer);
+        }
+        lock.lock();
+        try {
+            this.maxConcurrentRequestsPerServer = maxConcurrentRequestsPerServer;
         } finally {
             lock.unlock();
         }
@@ -875,8 +1098,8 @@ public final class LlmQueueScheduler {
         lock.lock();
         try {
             Map<String, Integer> limits = new LinkedHashMap<>();
-            targets.forEach((target, t) -> limits.put(String.valueOf(target), Math.min(t.limit, maxConcurrentRequests)));
-            idleLimits.forEach((target, t) -> limits.put(String.valueOf(target), Math.min(t.limit, maxConcurrentRequests)));
+            targets.forEach((target, t) -> limits.put(String.valueOf(target), targetCap(t)));
+            idleLimits.forEach((target, t) -> limits.put(String.valueOf(target), targetCap(t)));
             return limits;
         } finally {
             lock.unlock();

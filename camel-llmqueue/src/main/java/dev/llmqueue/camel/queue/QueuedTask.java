@@ -15,7 +15,70 @@ public abstract class QueuedTask {
         SUCCESS,
         /** The server said it is overloaded (429 rate limit, 503 busy): the target's limit is halved. */
         OVERLOADED,
-        FAILED
+        FAILED,
+        /**
+         * The scheduler took the slot back ({@link CallHandle#isPreempted()}) and the call was aborted before it
+         * delivered anything: the task goes back on top of its stack, keeping its deadline; the attempt does not count.
+         * A call that ended some other way while it was being preempted reports that ending instead.
+         */
+        PREEMPTED
+    }
+
+    /**
+     * One start of a task, as the scheduler and the call share it: the scheduler may take the slot back (preempt) until
+     * the call commits (a streamed answer delivered its first token). Preempting runs the abort action the call
+     * registered, on the preempting thread, outside the scheduler's lock; a handle belongs to one start only, so a late
+     * abort never reaches a later attempt.
+     */
+    public static final class CallHandle {
+        private static final int OPEN = 0;
+        private static final int PREEMPTED = 1;
+        private static final int COMMITTED = 2;
+
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile Runnable abort;
+
+        /**
+         * Registers how to abort the call (cancel its HTTP request); runs it at once if the call was already preempted.
+         */
+        public void onAbort(Runnable abort) {
+            this.abort = abort;
+            if (isPreempted()) {
+                abort.run();
+            }
+        }
+
+        /**
+         * The call delivered something the route sees and may no longer be preempted.
+         *
+         * @return false when it was preempted first: the call must stop without delivering
+         */
+        public boolean commit() {
+            return state.compareAndSet(OPEN, COMMITTED) || state.get() == COMMITTED;
+        }
+
+        /** Whether the call committed: it may no longer be preempted. */
+        public boolean isCommitted() {
+            return state.get() == COMMITTED;
+        }
+
+        /** Whether the scheduler took this start's slot back. */
+        public boolean isPreempted() {
+            return state.get() == PREEMPTED;
+        }
+
+        /** Under the scheduler's lock: marks the start preempted unless it committed first. */
+        boolean tryPreempt() {
+            return state.compareAndSet(OPEN, PREEMPTED);
+        }
+
+        /** Outside the scheduler's lock: aborts the call, if it registered how. */
+        void abort() {
+            Runnable action = abort;
+            if (action != null) {
+                action.run();
+            }
+        }
     }
 
     enum State {
@@ -40,8 +103,29 @@ public abstract class QueuedTask {
     /** Positions in the scheduler's deadline and retry heaps; -1 when not in them. */
     int deadlineIndex = -1;
     int retryIndex = -1;
+    /** Orders the starts of tasks: a higher number started later. */
+    long startSequence;
+    /** How many times the task's slot was taken back. */
+    int preemptions;
+    /** Whether the scheduler is taking this start's slot back. */
+    boolean preempting;
+    /** The current start; replaced under the lock before each start is handed to the call executor. */
+    private CallHandle handle = new CallHandle();
 
     public abstract String id();
+
+    /**
+     * The current start's handle, for the call: {@link CallHandle#onAbort} before the request goes out,
+     * {@link CallHandle#commit()} before delivering anything the route sees. Read on the call thread.
+     */
+    public final CallHandle callHandle() {
+        return handle;
+    }
+
+    /** Under the scheduler's lock, before the start is handed to the call executor. */
+    final void newStart() {
+        handle = new CallHandle();
+    }
 
     public abstract LlmQueuePriority priority();
 

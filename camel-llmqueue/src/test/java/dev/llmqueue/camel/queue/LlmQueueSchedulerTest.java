@@ -837,6 +837,308 @@ class LlmQueueSchedulerTest {
         return tasks.stream().map(QueuedTask::id).toList();
     }
 
+    // ---- issue 15: HIGH never waits behind LOW work that is already running ----
+
+    @Test
+    void reservedHighSlotsLeaveSlotsThatOnlyHighMayTake() {
+        LlmQueueScheduler scheduler = scheduler(3);
+        scheduler.setReservedHighSlots(1);
+        for (int i = 0; i < 5; i++) {
+            scheduler.submit(task("low" + i, LOW));
+        }
+        assertEquals(2, scheduler.getActiveRequests(), "LOW holds at most maxConcurrentRequests - reservedHighSlots");
+        assertEquals(3, scheduler.getLowPriorityQueueSize());
+        scheduler.submit(task("high", HIGH));
+        assertEquals(3, scheduler.getActiveRequests(), "HIGH takes the reserved slot at once");
+        assertEquals(0, scheduler.getHighPriorityQueueSize());
+    }
+
+    @Test
+    void theReservationIsHonouredAcrossLiveChanges() {
+        LlmQueueScheduler scheduler = scheduler(2);
+        scheduler.setReservedHighSlots(1);
+        for (int i = 0; i < 6; i++) {
+            scheduler.submit(task("low" + i, LOW));
+        }
+        assertEquals(1, scheduler.getActiveRequests());
+        scheduler.setMaxConcurrentRequests(4);
+        assertEquals(3, scheduler.getActiveRequests(), "raising the slots lets LOW take all but the reserved one");
+        scheduler.setReservedHighSlots(2);
+        executor.runOne();
+        assertEquals(2, scheduler.getActiveRequests(), "raising the reservation starts no LOW until below 4 - 2");
+        scheduler.submit(task("high", HIGH));
+        assertEquals(3, scheduler.getActiveRequests());
+        scheduler.setReservedHighSlots(0);
+        assertEquals(4, scheduler.getActiveRequests(), "lowering it starts a waiting LOW at once");
+
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class,
+                () -> scheduler.setReservedHighSlots(4));
+        assertTrue(tooMany.getMessage().contains("reservedHighSlots (4)"), tooMany.getMessage());
+        assertTrue(tooMany.getMessage().contains("maxConcurrentRequests (4)"), tooMany.getMessage());
+        scheduler.setReservedHighSlots(3);
+        IllegalArgumentException fewerSlots = assertThrows(IllegalArgumentException.class,
+                () -> scheduler.setMaxConcurrentRequests(3));
+        assertTrue(fewerSlots.getMessage().contains("reservedHighSlots (3)"), fewerSlots.getMessage());
+        assertEquals(4, scheduler.getMaxConcurrentRequests(), "a refused change changes nothing");
+        assertThrows(IllegalArgumentException.class, () -> scheduler.setReservedHighSlots(-1));
+    }
+
+    @Test
+    void preemptionTakesTheSlotOfTheLowCallThatStartedLast() {
+        LlmQueueScheduler scheduler = scheduler(2);
+        scheduler.setPreemptLow(true);
+        RecordingTask first = task("first", LOW);
+        RecordingTask last = task("last", LOW);
+        scheduler.submit(first);
+        scheduler.submit(last);
+        assertEquals(2, scheduler.getActiveRequests());
+        RecordingTask high = task("high", HIGH);
+        scheduler.submit(high);
+        assertFalse(first.callHandle().isPreempted());
+        assertTrue(last.callHandle().isPreempted(), "the LOW call that started last gives its slot back");
+        assertEquals(1, scheduler.getHighPriorityQueueSize(), "HIGH gets the slot once the aborted call returns");
+
+        executor.runAt(1); // the preempted call returns
+        assertEquals(1, last.aborts, "its call was aborted");
+        assertEquals(0, scheduler.getHighPriorityQueueSize(), "HIGH started in the slot it gave back");
+        assertEquals(1, scheduler.getLowPriorityQueueSize(), "the preempted request waits on its stack");
+        assertEquals(0, scheduler.getRetryingCount(), "not a retry: no back-off");
+        assertEquals(List.of("execute", "preempted"), last.calls);
+        executor.runAll();
+        assertEquals(List.of("last", "first", "high", "last"), events);
+        assertEquals(List.of("execute", "preempted", "execute", "complete"), last.calls, "completes exactly once");
+        assertEquals(List.of("execute", "complete"), first.calls);
+        assertEquals(List.of("execute", "complete"), high.calls);
+    }
+
+    @Test
+    void aPreemptedRequestGoesBackOnTopOfItsStackAndServedBeforeOlderLow() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setPreemptLow(true);
+        scheduler.submit(task("running", LOW));
+        scheduler.submit(task("older", LOW));
+        scheduler.submit(task("high", HIGH));
+        executor.runAll();
+        assertEquals(List.of("running", "high", "running", "older"), events);
+    }
+
+    @Test
+    void aPreemptedRequestKeepsItsDeadline() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setPreemptLow(true);
+        RecordingTask low = task("low", LOW);
+        low.deadline = timer.now() + TimeUnit.SECONDS.toNanos(10);
+        scheduler.submit(low);
+        assertEquals(0, timer.pending(), "a running request has no deadline armed");
+        RecordingTask high = task("high", HIGH);
+        scheduler.submit(high);
+        executor.runOne(); // the preempted call returns; HIGH starts
+        assertEquals(1, scheduler.getLowPriorityQueueSize());
+        assertEquals(1, timer.pending(), "its deadline is armed again, not a new one");
+        timer.advance(10, TimeUnit.SECONDS);
+        assertEquals(List.of("execute", "preempted", "expire"), low.calls, "ends exactly once, at its first deadline");
+        executor.runAll();
+        assertEquals(List.of("execute", "complete"), high.calls);
+        assertEquals(List.of("low", "high"), events);
+    }
+
+    @Test
+    void aRequestIsPreemptedAtMostMaxPreemptionsTimes() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setPreemptLow(true);
+        scheduler.setMaxPreemptions(1);
+        RecordingTask low = task("low", LOW);
+        scheduler.submit(low);
+        scheduler.submit(task("high1", HIGH));
+        executor.runOne(); // low preempted
+        executor.runOne(); // high1 ends; low starts again
+        assertEquals(1, executor.pending());
+        scheduler.submit(task("high2", HIGH));
+        assertFalse(low.callHandle().isPreempted(), "preempted once already: it runs to the end");
+        assertEquals(1, scheduler.getHighPriorityQueueSize());
+        executor.runAll();
+        assertEquals(List.of("low", "high1", "low", "high2"), events);
+        assertEquals(List.of("execute", "preempted", "execute", "complete"), low.calls);
+    }
+
+    @Test
+    void maxPreemptionsZeroNeverPreempts() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setPreemptLow(true);
+        scheduler.setMaxPreemptions(0);
+        RecordingTask low = task("low", LOW);
+        scheduler.submit(low);
+        scheduler.submit(task("high", HIGH));
+        assertFalse(low.callHandle().isPreempted());
+    }
+
+    @Test
+    void withoutPreemptLowHighWaitsForTheRunningLowCall() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        RecordingTask low = task("low", LOW);
+        scheduler.submit(low);
+        scheduler.submit(task("high", HIGH));
+        assertFalse(low.callHandle().isPreempted());
+        executor.runAll();
+        assertEquals(List.of("low", "high"), events);
+    }
+
+    @Test
+    void aStreamingCallThatDeliveredTokensIsNeverPreempted() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setPreemptLow(true);
+        List<String> seen = new ArrayList<>();
+        RecordingTask streaming = new RecordingTask("streaming", LOW) {
+            @Override
+            public Signal execute() {
+                events.add(name);
+                // the first token reached the route: from now on the call may not be taken back
+                assertTrue(callHandle().commit());
+                scheduler.submit(task("high", HIGH));
+                seen.add("preempted=" + callHandle().isPreempted() + " highWaiting=" + scheduler.getHighPriorityQueueSize());
+                return Signal.SUCCESS;
+            }
+        };
+        scheduler.submit(streaming);
+        executor.runAll();
+        assertEquals(List.of("preempted=false highWaiting=1"), seen);
+        assertEquals(List.of("streaming", "high"), events);
+    }
+
+    @Test
+    void aCallPreemptedBeforeItsFirstTokenMayNotCommit() {
+        QueuedTask.CallHandle handle = new QueuedTask.CallHandle();
+        assertTrue(handle.tryPreempt());
+        assertFalse(handle.commit(), "the stream must stop without delivering");
+        QueuedTask.CallHandle committed = new QueuedTask.CallHandle();
+        assertTrue(committed.commit());
+        assertFalse(committed.tryPreempt());
+    }
+
+    @Test
+    void aCallThatEndsNormallyAsItIsPreemptedSimplyCompletes() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setPreemptLow(true);
+        RecordingTask low = new RecordingTask("low", LOW) {
+            @Override
+            public Signal execute() {
+                // the reply was read in full just before the abort landed
+                events.add(name);
+                calls.add("execute");
+                return Signal.SUCCESS;
+            }
+        };
+        scheduler.submit(low);
+        scheduler.submit(task("high", HIGH));
+        assertTrue(low.callHandle().isPreempted());
+        executor.runAll();
+        assertEquals(List.of("execute", "complete"), low.calls, "not run again");
+        assertEquals(List.of("low", "high"), events);
+        assertEquals(0, scheduler.getActiveRequests());
+    }
+
+    @Test
+    void oneHighWaitingPreemptsOneLowCallAndNotMore() {
+        LlmQueueScheduler scheduler = scheduler(3);
+        scheduler.setPreemptLow(true);
+        List<RecordingTask> lows = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            lows.add(task("low" + i, LOW));
+            scheduler.submit(lows.get(i));
+        }
+        scheduler.submit(task("high1", HIGH));
+        scheduler.submit(task("low3", LOW)); // another promotion: must not take a second slot for the same HIGH
+        assertEquals(1, lows.stream().filter(t -> t.callHandle().isPreempted()).count());
+        scheduler.submit(task("high2", HIGH));
+        assertEquals(2, lows.stream().filter(t -> t.callHandle().isPreempted()).count());
+        assertTrue(lows.get(2).callHandle().isPreempted() && lows.get(1).callHandle().isPreempted());
+    }
+
+    @Test
+    void aPreemptedRequestIsRejectedWhenTheQueueStopsMeanwhile() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setPreemptLow(true);
+        RecordingTask low = task("low", LOW);
+        scheduler.submit(low);
+        RecordingTask high = task("high", HIGH);
+        scheduler.submit(high);
+        scheduler.stop();
+        executor.runAll();
+        assertEquals(List.of("execute", "preempted", "reject SHUTTING_DOWN"), low.calls);
+        assertEquals(List.of("reject SHUTTING_DOWN"), high.calls);
+    }
+
+    @Test
+    void aPreemptedRequestIsSkippedWhenItsCallerGaveUpMeanwhile() {
+        LlmQueueScheduler scheduler = scheduler(1);
+        scheduler.setPreemptLow(true);
+        RecordingTask low = task("low", LOW);
+        scheduler.submit(low);
+        scheduler.submit(task("high", HIGH));
+        executor.runOne();
+        low.abandoned = true;
+        executor.runAll();
+        assertEquals(List.of("execute", "preempted", "skip"), low.calls);
+    }
+
+    @Test
+    void aSilentServerEndsUpHoldingOneSlot() {
+        LlmQueueScheduler scheduler = scheduler(4);
+        List<RecordingTask> silent = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            RecordingTask task = task("silent" + i, LOW);
+            task.target = "silent";
+            // each call times out: overload, tried again after a second
+            for (int k = 0; k < 10; k++) {
+                task.signals.add(Signal.OVERLOADED);
+            }
+            task.retryDelay = TimeUnit.SECONDS.toNanos(1);
+            silent.add(task);
+            scheduler.submit(task);
+        }
+        assertEquals(4, scheduler.getActiveRequests(), "at first the silent server holds every slot");
+        executor.runAll();
+        assertEquals(Map.of("silent", 1), scheduler.getEffectiveLimits(), "halved on each timeout, never below 1");
+        timer.advance(1, TimeUnit.SECONDS);
+        assertEquals(1, scheduler.getActiveRequests(), "back from their back-off, one call at a time");
+        for (int i = 0; i < 3; i++) {
+            RecordingTask high = task("high" + i, HIGH);
+            high.target = "healthy";
+            scheduler.submit(high);
+        }
+        assertEquals(4, scheduler.getActiveRequests(), "the healthy server gets the other slots at once");
+        assertEquals(0, scheduler.getHighPriorityQueueSize());
+    }
+
+    @Test
+    void maxConcurrentRequestsPerServerBoundsWhatOneServerHolds() {
+        LlmQueueScheduler scheduler = scheduler(4);
+        scheduler.setMaxConcurrentRequestsPerServer(2);
+        for (int i = 0; i < 4; i++) {
+            scheduler.submit(task("a" + i, HIGH));
+        }
+        assertEquals(2, scheduler.getActiveRequests());
+        RecordingTask other = task("b", LOW);
+        other.target = "server-2";
+        scheduler.submit(other);
+        assertEquals(3, scheduler.getActiveRequests(), "another server is not held back");
+        assertEquals(Map.of("server-1", 2, "server-2", 2), scheduler.getEffectiveLimits());
+        scheduler.setMaxConcurrentRequestsPerServer(0);
+        assertEquals(4, scheduler.getActiveRequests(), "removing the cap starts waiting requests at once");
+        assertThrows(IllegalArgumentException.class, () -> scheduler.setMaxConcurrentRequestsPerServer(-1));
+    }
+
+    @Test
+    void anOverloadedServerUnderAPerServerCapIsHalvedFromTheCap() {
+        LlmQueueScheduler scheduler = scheduler(8);
+        scheduler.setMaxConcurrentRequestsPerServer(4);
+        RecordingTask task = task("t", HIGH);
+        task.signals.add(Signal.OVERLOADED);
+        scheduler.submit(task);
+        executor.runAll();
+        assertEquals(Map.of("server-1", 2), scheduler.getEffectiveLimits());
+    }
+
     private RecordingTask task(String name, LlmQueuePriority priority) {
         return new RecordingTask(name, priority);
     }
@@ -866,6 +1168,15 @@ class LlmQueueSchedulerTest {
             while (!started.isEmpty()) {
                 runOne();
             }
+        }
+
+        /** Runs the call started {@code index}-th among those pending (0 = the first started). */
+        void runAt(int index) {
+            List<Runnable> list = new ArrayList<>(started);
+            Runnable chosen = list.remove(index);
+            started.clear();
+            started.addAll(list);
+            chosen.run();
         }
     }
 
@@ -912,10 +1223,20 @@ class LlmQueueSchedulerTest {
             return abandoned;
         }
 
+        /** How many times preemption aborted this task's call. */
+        int aborts;
+
         @Override
         public Signal execute() {
             events.add(name);
             calls.add("execute");
+            // as the endpoint does before the request goes out: a preemption that came first aborts at once
+            callHandle().onAbort(() -> aborts++);
+            if (callHandle().isPreempted()) {
+                calls.add("preempted");
+                last = Signal.PREEMPTED;
+                return last;
+            }
             last = signals.isEmpty() ? Signal.SUCCESS : signals.removeFirst();
             return last;
         }
