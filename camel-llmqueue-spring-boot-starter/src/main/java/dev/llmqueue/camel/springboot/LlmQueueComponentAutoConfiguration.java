@@ -95,14 +95,26 @@ public class LlmQueueComponentAutoConfiguration {
         if (from.getMaxConcurrentRequests() != null) {
             to.setMaxConcurrentRequests(from.getMaxConcurrentRequests());
         }
+        if (from.getMaxConcurrentRequestsPerServer() != null) {
+            to.setMaxConcurrentRequestsPerServer(from.getMaxConcurrentRequestsPerServer());
+        }
         if (from.getMaxHighQueueSize() != null) {
             to.setMaxHighQueueSize(from.getMaxHighQueueSize());
         }
         if (from.getMaxLowQueueSize() != null) {
             to.setMaxLowQueueSize(from.getMaxLowQueueSize());
         }
+        if (from.getMaxPreemptions() != null) {
+            to.setMaxPreemptions(from.getMaxPreemptions());
+        }
         if (from.getMaxQueueTime() != null) {
             to.setMaxQueueTime(millis(from.getMaxQueueTime()));
+        }
+        if (from.getPreemptLow() != null) {
+            to.setPreemptLow(from.getPreemptLow());
+        }
+        if (from.getReservedHighSlots() != null) {
+            to.setReservedHighSlots(from.getReservedHighSlots());
         }
         if (from.getWhenFull() != null) {
             to.setWhenFull(from.getWhenFull());

@@ -66,6 +66,11 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
      */
     private Integer maxConcurrentRequests;
     /**
+     * The most calls in flight to one server (base URL), under its adaptive limit and maxConcurrentRequests, so that
+     * one slow or silent server cannot hold every slot. 0 sets no per-server cap.
+     */
+    private Integer maxConcurrentRequestsPerServer;
+    /**
      * How many HIGH priority requests may wait; one more is rejected. Default 10000, or the environment variable
      * LLM_MAX_HIGH_PRIORITY_QUEUE.
      */
@@ -76,10 +81,25 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
      */
     private Integer maxLowQueueSize;
     /**
+     * How many times one request may be preempted (preemptLow); after that its call runs to the end.
+     */
+    private Integer maxPreemptions;
+    /**
      * Default for the endpoints' maxQueueTime: how long a request may wait for a slot before it fails with
      * LlmQueueTimeoutException. 0 waits indefinitely.
      */
     private Duration maxQueueTime;
+    /**
+     * When a HIGH request waits, no slot is free and a LOW call is in flight, abort the LOW call that started last
+     * (its HTTP request is cancelled), give its slot to the HIGH request and put the LOW request back on top of its
+     * stack with its deadline; not counted as an attempt. A streamed LOW call that delivered tokens is never preempted.
+     */
+    private Boolean preemptLow;
+    /**
+     * Slots kept for HIGH priority requests: LOW calls hold at most maxConcurrentRequests minus reservedHighSlots
+     * slots, HIGH may use all of them. Must be less than maxConcurrentRequests. 0 lets LOW calls take every slot.
+     */
+    private Integer reservedHighSlots;
     /**
      * What a full stack does with one more request: rejectNew refuses it; dropOldest accepts it and fails the oldest
      * waiting request of that stack (the bottom, the least useful under LIFO). Both fail with LlmQueueRejectedException
@@ -166,6 +186,14 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
         this.maxConcurrentRequests = maxConcurrentRequests;
     }
 
+    public Integer getMaxConcurrentRequestsPerServer() {
+        return maxConcurrentRequestsPerServer;
+    }
+
+    public void setMaxConcurrentRequestsPerServer(Integer maxConcurrentRequestsPerServer) {
+        this.maxConcurrentRequestsPerServer = maxConcurrentRequestsPerServer;
+    }
+
     public Integer getMaxHighQueueSize() {
         return maxHighQueueSize;
     }
@@ -182,12 +210,36 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
         this.maxLowQueueSize = maxLowQueueSize;
     }
 
+    public Integer getMaxPreemptions() {
+        return maxPreemptions;
+    }
+
+    public void setMaxPreemptions(Integer maxPreemptions) {
+        this.maxPreemptions = maxPreemptions;
+    }
+
     public Duration getMaxQueueTime() {
         return maxQueueTime;
     }
 
     public void setMaxQueueTime(Duration maxQueueTime) {
         this.maxQueueTime = maxQueueTime;
+    }
+
+    public Boolean getPreemptLow() {
+        return preemptLow;
+    }
+
+    public void setPreemptLow(Boolean preemptLow) {
+        this.preemptLow = preemptLow;
+    }
+
+    public Integer getReservedHighSlots() {
+        return reservedHighSlots;
+    }
+
+    public void setReservedHighSlots(Integer reservedHighSlots) {
+        this.reservedHighSlots = reservedHighSlots;
     }
 
     public LlmQueueWhenFull getWhenFull() {

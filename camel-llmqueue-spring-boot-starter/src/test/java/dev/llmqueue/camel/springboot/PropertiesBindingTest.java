@@ -26,6 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         "camel.component.llmqueue.connect-timeout=PT3S",
         "camel.component.llmqueue.max-retry-backoff=1500",
         "camel.component.llmqueue.maxRetries=5",
+        "camel.component.llmqueue.reserved-high-slots=1",
+        "camel.component.llmqueue.preempt-low=true",
+        "camel.component.llmqueue.max-preemptions=5",
+        "camel.component.llmqueue.max-concurrent-requests-per-server=3",
 })
 class PropertiesBindingTest {
 
@@ -40,6 +44,14 @@ class PropertiesBindingTest {
     void anIntOptionBinds() {
         assertEquals(4, component().getMaxConcurrentRequests());
         assertEquals(500, component().getMaxLowQueueSize());
+    }
+
+    @Test
+    void theHighPriorityProtectionOptionsBind() {
+        assertEquals(1, component().getReservedHighSlots());
+        assertTrue(component().isPreemptLow());
+        assertEquals(5, component().getMaxPreemptions());
+        assertEquals(3, component().getMaxConcurrentRequestsPerServer());
     }
 
     @Test
