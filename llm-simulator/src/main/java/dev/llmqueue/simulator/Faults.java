@@ -8,11 +8,17 @@ import java.util.Objects;
  *
  * <p>For every admitted POST to an LLM endpoint the simulator draws ONE uniform random number
  * {@code r} in {@code [0, 1)} and picks at most one fault from cumulative ranges, in this order:
- * rate limited, server error, busy, slow, drop connection, malformed JSON. So with
- * {@code rateLimited(0.1)} and {@code serverError(0.05)}, {@code r < 0.10} gives a 429 and
+ * rate limited, server error, busy, slow, drop connection, malformed JSON, stream cut, stream error,
+ * stream stall. So with {@code rateLimited(0.1)} and {@code serverError(0.05)}, {@code r < 0.10} gives a 429 and
  * {@code 0.10 <= r < 0.15} gives a 500. The probabilities must add up to at most 1.
  * GET endpoints ({@code /api/tags}, {@code /v1/models}) and requests rejected before admission
  * (validation errors, queue full) never get a fault.
+ *
+ * <p>The three stream faults ({@link StreamFault}) apply to streamed replies only: a request answered in one
+ * piece that draws one gets a normal answer and is not counted as a fault. The other faults apply to streamed
+ * replies too: 429, 500, 503 and a dropped connection happen before the stream starts (a plain JSON error body,
+ * as the providers do), "slow" delays the first token, and "malformed JSON" sends the first event cut in half
+ * (still followed by its line end) and ends the stream.
  */
 public final class Faults {
 
@@ -30,8 +36,19 @@ public final class Faults {
         SLOW,
         /** The connection is closed without any HTTP response. */
         DROP_CONNECTION,
-        /** 200 with a truncated, unparseable JSON body. */
-        MALFORMED_JSON
+        /** 200 with a truncated, unparseable JSON body (a streamed reply: a truncated first event). */
+        MALFORMED_JSON,
+        /** A streamed reply whose connection is cut mid-stream ({@link StreamFault.Type#CUT}). */
+        STREAM_CUT,
+        /** A streamed reply that ends with an error event ({@link StreamFault.Type#ERROR}). */
+        STREAM_ERROR,
+        /** A streamed reply that stops sending for a while or for ever ({@link StreamFault.Type#STALL}). */
+        STREAM_STALL;
+
+        /** True for the faults that apply to streamed replies only. */
+        public boolean streamOnly() {
+            return this == STREAM_CUT || this == STREAM_ERROR || this == STREAM_STALL;
+        }
     }
 
     private static final Faults NONE = new Faults(new Builder());
@@ -44,6 +61,12 @@ public final class Faults {
     private final Duration slowDelay;
     private final double dropConnection;
     private final double malformedJson;
+    private final double cutStream;
+    private final StreamFault cut;
+    private final double streamError;
+    private final StreamFault error;
+    private final double stallStream;
+    private final StreamFault stall;
     private final boolean none;
 
     private Faults(Builder b) {
@@ -55,7 +78,13 @@ public final class Faults {
         this.slowDelay = b.slowDelay;
         this.dropConnection = b.dropConnection;
         this.malformedJson = b.malformedJson;
-        this.none = rateLimited + serverError + busy + slow + dropConnection + malformedJson == 0.0;
+        this.cutStream = b.cutStream;
+        this.cut = b.cut;
+        this.streamError = b.streamError;
+        this.error = b.error;
+        this.stallStream = b.stallStream;
+        this.stall = b.stall;
+        this.none = b.sum() == 0.0;
     }
 
     /** No faults at all. */
@@ -78,6 +107,12 @@ public final class Faults {
         b.slowDelay = slowDelay;
         b.dropConnection = dropConnection;
         b.malformedJson = malformedJson;
+        b.cutStream = cutStream;
+        b.cut = cut;
+        b.streamError = streamError;
+        b.error = error;
+        b.stallStream = stallStream;
+        b.stall = stall;
         return b;
     }
 
@@ -120,6 +155,47 @@ public final class Faults {
         return malformedJson;
     }
 
+    public double cutStreamProbability() {
+        return cutStream;
+    }
+
+    /** The cut of the "stream cut" fault ({@code cut-after=0} unless set). */
+    public StreamFault cutStream() {
+        return cut;
+    }
+
+    public double streamErrorProbability() {
+        return streamError;
+    }
+
+    /** The error of the "stream error" fault ({@code error-after=0} unless set). */
+    public StreamFault streamError() {
+        return error;
+    }
+
+    public double stallStreamProbability() {
+        return stallStream;
+    }
+
+    /** The stall of the "stream stall" fault ({@code stall-after=0}, for ever, unless set). */
+    public StreamFault stallStream() {
+        return stall;
+    }
+
+    /** The stream fault of a stream {@link Kind}, or null for the other kinds. */
+    public StreamFault streamFault(Kind kind) {
+        switch (kind) {
+            case STREAM_CUT:
+                return cut;
+            case STREAM_ERROR:
+                return error;
+            case STREAM_STALL:
+                return stall;
+            default:
+                return null;
+        }
+    }
+
     /**
      * Picks the fault for a random draw {@code r} in {@code [0, 1)} using the cumulative ranges
      * described in the class comment.
@@ -152,6 +228,18 @@ public final class Faults {
         if (r < edge) {
             return Kind.MALFORMED_JSON;
         }
+        edge += cutStream;
+        if (r < edge) {
+            return Kind.STREAM_CUT;
+        }
+        edge += streamError;
+        if (r < edge) {
+            return Kind.STREAM_ERROR;
+        }
+        edge += stallStream;
+        if (r < edge) {
+            return Kind.STREAM_STALL;
+        }
         return Kind.NONE;
     }
 
@@ -166,12 +254,15 @@ public final class Faults {
         Faults f = (Faults) o;
         return rateLimited == f.rateLimited && serverError == f.serverError && busy == f.busy
                 && slow == f.slow && dropConnection == f.dropConnection && malformedJson == f.malformedJson
-                && retryAfter.equals(f.retryAfter) && slowDelay.equals(f.slowDelay);
+                && retryAfter.equals(f.retryAfter) && slowDelay.equals(f.slowDelay)
+                && cutStream == f.cutStream && cut.equals(f.cut) && streamError == f.streamError
+                && error.equals(f.error) && stallStream == f.stallStream && stall.equals(f.stall);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(rateLimited, retryAfter, serverError, busy, slow, slowDelay, dropConnection, malformedJson);
+        return Objects.hash(rateLimited, retryAfter, serverError, busy, slow, slowDelay, dropConnection, malformedJson,
+                cutStream, cut, streamError, error, stallStream, stall);
     }
 
     @Override
@@ -181,7 +272,8 @@ public final class Faults {
         }
         return "Faults{rateLimited=" + rateLimited + " (retryAfter " + retryAfter + "), serverError=" + serverError
                 + ", busy=" + busy + ", slow=" + slow + " (+" + slowDelay + "), dropConnection=" + dropConnection
-                + ", malformedJson=" + malformedJson + '}';
+                + ", malformedJson=" + malformedJson + ", cutStream=" + cutStream + " (" + cut + "), streamError="
+                + streamError + " (" + error + "), stallStream=" + stallStream + " (" + stall + ")}";
     }
 
     /** Fluent builder; every probability defaults to 0. */
@@ -194,6 +286,12 @@ public final class Faults {
         private Duration slowDelay = Duration.ZERO;
         private double dropConnection;
         private double malformedJson;
+        private double cutStream;
+        private StreamFault cut = StreamFault.cutAfter(0);
+        private double streamError;
+        private StreamFault error = StreamFault.errorAfter(0);
+        private double stallStream;
+        private StreamFault stall = StreamFault.stallForeverAfter(0);
 
         private Builder() {
         }
@@ -237,10 +335,45 @@ public final class Faults {
         }
 
         /**
+         * A streamed reply's connection is cut after {@code afterTokens} tokens ({@link StreamFault#cutAfter}).
+         * Streamed replies only.
+         */
+        public Builder cutStream(double probability, int afterTokens) {
+            this.cutStream = probability(probability, "cutStream");
+            this.cut = StreamFault.cutAfter(afterTokens);
+            return this;
+        }
+
+        /**
+         * A streamed reply ends with an error event after {@code afterTokens} tokens ({@link StreamFault#errorAfter}).
+         * Streamed replies only.
+         */
+        public Builder streamError(double probability, int afterTokens) {
+            this.streamError = probability(probability, "streamError");
+            this.error = StreamFault.errorAfter(afterTokens);
+            return this;
+        }
+
+        /**
+         * A streamed reply sends nothing for {@code stall} after {@code afterTokens} tokens, then goes on
+         * ({@link StreamFault#FOREVER}: until the client closes). Streamed replies only.
+         */
+        public Builder stallStream(double probability, int afterTokens, Duration stall) {
+            this.stallStream = probability(probability, "stallStream");
+            this.stall = StreamFault.stallAfter(afterTokens, stall);
+            return this;
+        }
+
+        private double sum() {
+            return rateLimited + serverError + busy + slow + dropConnection + malformedJson + cutStream + streamError
+                    + stallStream;
+        }
+
+        /**
          * @throws IllegalArgumentException if the probabilities add up to more than 1
          */
         public Faults build() {
-            double sum = rateLimited + serverError + busy + slow + dropConnection + malformedJson;
+            double sum = sum();
             if (sum > 1.0 + 1e-9) {
                 throw new IllegalArgumentException("fault probabilities add up to " + sum + ", more than 1");
             }

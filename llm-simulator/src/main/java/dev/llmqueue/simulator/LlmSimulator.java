@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -46,7 +47,7 @@ import java.util.regex.Pattern;
 
 /**
  * A real HTTP server (the JDK's {@link HttpServer}, bound to 127.0.0.1) that simulates an Ollama server
- * ({@code /api/*}) and an OpenAI-compatible server ({@code /v1/*}) with non-streaming answers, a bounded
+ * ({@code /api/*}) and an OpenAI-compatible server ({@code /v1/*}) with answers in one piece or streamed, a bounded
  * number of requests served at once ({@code parallelism}, like {@code OLLAMA_NUM_PARALLEL}), a bounded wait
  * queue ({@code maxQueue}, like {@code OLLAMA_MAX_QUEUE}; one more gets 503), a configurable service time,
  * fault injection ({@link Faults}) and a record of every call.
@@ -64,8 +65,16 @@ import java.util.regex.Pattern;
  * is zero), releases its slot and writes the reply. The slot is released just BEFORE the reply is written, so a
  * client that sends its next request as soon as it has a reply never finds the slot still taken.
  *
- * <p>Requests that fail validation (bad JSON, missing model, streaming, bad key, unknown model, quota) and the
- * GET endpoints are answered at once, without taking a slot and without faults.
+ * <p>A streamed reply (Ollama NDJSON, which Ollama sends unless the request says {@code "stream": false}; OpenAI
+ * server-sent events for {@code "stream": true}) sends its first token at {@code timeToFirstToken} (default
+ * {@code serviceTime} + one token's time), one token per {@code 1 / tokensPerSecond} (default
+ * {@code perTokenTime}) after that, and holds its slot until its last token has been written; then it releases the
+ * slot and writes the closing events. A client that closes the connection early stops the generation at the next
+ * write: the call is recorded and counted as aborted. Mid-stream faults: {@link StreamFault}. See the module's
+ * README ("Streaming").
+ *
+ * <p>Requests that fail validation (bad JSON, missing model, bad key, unknown model, quota, a bad
+ * {@link #FAULT_HEADER}) and the GET endpoints are answered at once, without taking a slot and without faults.
  *
  * <p>Chat requests that offer {@code tools} get deterministic tool calls for the tools named in the last user
  * message, and a plain answer quoting the tool result once one follows ({@link #TOOL_RESULT_PREFIX}); JSON mode
@@ -108,6 +117,14 @@ public final class LlmSimulator implements AutoCloseable {
     public static final String MISSING_MODEL_PREFIX = "missing";
     /** {@code Authorization: Bearer bad-key} gets 401 on {@code /v1} endpoints. */
     public static final String BAD_API_KEY = "bad-key";
+    /**
+     * A request header that injects one fault into that request, whatever {@link Faults} says: {@code cut-after=N},
+     * {@code error-after=N}, {@code stall-after=N} (until the client closes), {@code stall-after=N; for=D} (streamed
+     * replies only; see {@link StreamFault}), or {@code rate-limited[=D]}, {@code server-error}, {@code busy},
+     * {@code slow=D}, {@code drop-connection}, {@code malformed-json}, {@code none}. A value the simulator cannot
+     * read, or a stream fault on a request answered in one piece, gets 400.
+     */
+    public static final String FAULT_HEADER = "x-sim-fault";
 
     static final String USAGE = String.join(System.lineSeparator(),
             "usage, from the repository's root: mvn -q -pl llm-simulator compile exec:java -Dexec.args=\"[options]\"",
@@ -117,6 +134,10 @@ public final class LlmSimulator implements AutoCloseable {
             "  --service-time D         fixed time per request, e.g. 50ms, 2s, 0 (default 0)",
             "  --per-token-time D       added per completion token (default 0)",
             "  --completion-tokens N    tokens (words) per answer (default 12)",
+            "  --time-to-first-token D  streamed replies: time to the first token (default: service time + one token)",
+            "  --tokens-per-second R    streamed replies: pace after the first token (default 0: per-token time)",
+            "  --stall-probe-interval D streams stalled for ever check for a gone client this often (default 1s)",
+            "  --stream-fault SPEC      every streamed reply: cut-after=N, error-after=N, stall-after=N[; for=D]",
             "  --parallelism N          requests served at once, like OLLAMA_NUM_PARALLEL (default 4)",
             "  --max-queue N            requests allowed to wait, like OLLAMA_MAX_QUEUE (default 512)",
             "  --seed N                 random seed for fault injection",
@@ -128,11 +149,16 @@ public final class LlmSimulator implements AutoCloseable {
             "  --slow-delay D           the extra delay (default 2s)",
             "  --drop-connection P      probability of closing the connection without a response",
             "  --malformed-json P       probability of a 200 with truncated JSON",
+            "  --cut-stream P           probability of cutting a streamed reply's connection mid-stream",
+            "  --stream-error P         probability of an error event mid-stream",
+            "  --stall-stream P         probability of a stream that stops sending",
+            "  --stream-fault-after N   tokens sent before a stream fault strikes (default 3)",
+            "  --stall-for D            how long a stalled stream sends nothing, or 'forever' (default 10s)",
             "  --no-record              do not keep a record of the calls (for long runs)",
             "durations: 50ms, 2s, 1.5s, 1m, 250us, 0, a plain number is milliseconds, or ISO-8601 (PT2S)");
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final JsonFactory JSON = MAPPER.getFactory();
+    static final JsonFactory JSON = MAPPER.getFactory();
     private static final String CONTENT_TYPE = "application/json";
     private static final int[] CONTEXT = {1, 2, 3};
     private static final long MODELS_CREATED = 1_721_172_741L;
@@ -144,11 +170,10 @@ public final class LlmSimulator implements AutoCloseable {
     private static final byte[] OLLAMA_MODEL_REQUIRED = ollamaError("model is required");
     private static final byte[] OPENAI_MODEL_REQUIRED =
             openAiError("you must provide a model parameter", "invalid_request_error", null, null);
-    private static final byte[] OLLAMA_STREAM = ollamaError(
-            "streaming is not supported by the simulator: send \"stream\": false (Ollama streams when it is absent)");
-    private static final byte[] OPENAI_STREAM = openAiError(
-            "streaming is not supported by the simulator: omit \"stream\" or send \"stream\": false",
-            "invalid_request_error", "stream", "unsupported_value");
+    private static final byte[] OLLAMA_STREAM_TYPE =
+            ollamaError("json: cannot unmarshal the value of \"stream\": true or false expected");
+    /** A stall probe: a space, which a line-based client never sees as an event. */
+    private static final byte[] PROBE = {' '};
     private static final byte[] OPENAI_BAD_KEY =
             openAiError("Incorrect API key provided.", "invalid_request_error", null, "invalid_api_key");
     private static final byte[] OPENAI_QUOTA = openAiError(
@@ -165,7 +190,7 @@ public final class LlmSimulator implements AutoCloseable {
             openAiError("We could not parse the JSON body of your request.", "invalid_request_error", null, null);
 
     /** The endpoints, keyed by path. */
-    private enum Endpoint {
+    enum Endpoint {
         OLLAMA_CHAT("/api/chat", "POST", false),
         OLLAMA_GENERATE("/api/generate", "POST", false),
         OLLAMA_EMBED("/api/embed", "POST", false),
@@ -203,6 +228,11 @@ public final class LlmSimulator implements AutoCloseable {
     private final int configuredPort;
     private volatile long serviceNanos;
     private final long perTokenNanos;
+    /** -1 when not set: the first streamed token then comes after serviceTime + one token's time. */
+    private volatile long timeToFirstTokenNanos;
+    private volatile double tokensPerSecond;
+    private volatile StreamFault streamFault;
+    private final long stallProbeNanos;
     private final int completionTokens;
     private final int parallelism;
     private final int maxQueue;
@@ -223,6 +253,9 @@ public final class LlmSimulator implements AutoCloseable {
     private final LongAdder served = new LongAdder();
     private final LongAdder busyRejected = new LongAdder();
     private final LongAdder faultsInjected = new LongAdder();
+    private final LongAdder streamed = new LongAdder();
+    private final LongAdder aborted = new LongAdder();
+    private final LongAdder abortedTokens = new LongAdder();
     private final List<Call> calls = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong();
     private final String idPrefix;
@@ -237,6 +270,10 @@ public final class LlmSimulator implements AutoCloseable {
         this.configuredPort = b.port;
         this.serviceNanos = b.serviceTime.toNanos();
         this.perTokenNanos = b.perTokenTime.toNanos();
+        this.timeToFirstTokenNanos = b.timeToFirstToken == null ? -1L : b.timeToFirstToken.toNanos();
+        this.tokensPerSecond = b.tokensPerSecond;
+        this.streamFault = b.streamFault;
+        this.stallProbeNanos = b.stallProbeInterval.toNanos();
         this.completionTokens = b.completionTokens;
         this.parallelism = b.parallelism;
         this.maxQueue = b.maxQueue;
@@ -343,7 +380,7 @@ public final class LlmSimulator implements AutoCloseable {
 
     public SimulatorStats stats() {
         return new SimulatorStats(received.sum(), served.sum(), busyRejected.sum(), faultsInjected.sum(),
-                maxObserved.get(), serving.get(), waiting.get());
+                maxObserved.get(), serving.get(), waiting.get(), streamed.sum(), aborted.sum(), abortedTokens.sum());
     }
 
     /**
@@ -355,6 +392,9 @@ public final class LlmSimulator implements AutoCloseable {
         served.reset();
         busyRejected.reset();
         faultsInjected.reset();
+        streamed.reset();
+        aborted.reset();
+        abortedTokens.reset();
         maxObserved.set(serving.get());
     }
 
@@ -388,8 +428,54 @@ public final class LlmSimulator implements AutoCloseable {
         this.faults = Objects.requireNonNull(faults, "faults");
     }
 
+    /**
+     * Sets the time from getting a slot to a streamed reply's first token; {@code null} goes back to the default
+     * ({@code serviceTime} + one token's time). Applies to requests that get a slot after the call.
+     */
+    public void setTimeToFirstToken(Duration timeToFirstToken) {
+        this.timeToFirstTokenNanos = timeToFirstToken == null
+                ? -1L : nonNegative(timeToFirstToken, "timeToFirstToken").toNanos();
+    }
+
+    /**
+     * Sets the pace of streamed tokens after the first ({@code 0}: one {@code perTokenTime} apart, which is as fast
+     * as possible by default). Applies to requests that get a slot after the call.
+     */
+    public void setTokensPerSecond(double tokensPerSecond) {
+        this.tokensPerSecond = tokensPerSecond(tokensPerSecond);
+    }
+
+    /**
+     * Sets the fault every streamed reply gets (it wins over a random draw from {@link Faults}; a request's
+     * {@link #FAULT_HEADER} wins over it); {@code null} for none. Applies to requests that get a slot after the call.
+     */
+    public void setStreamFault(StreamFault streamFault) {
+        this.streamFault = streamFault;
+    }
+
     public Duration serviceTime() {
         return Duration.ofNanos(serviceNanos);
+    }
+
+    /** The time to a streamed reply's first token, if set (otherwise {@code serviceTime} + one token's time). */
+    public Optional<Duration> timeToFirstToken() {
+        long t = timeToFirstTokenNanos;
+        return t < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(t));
+    }
+
+    /** Streamed tokens per second after the first; {@code 0} = one {@code perTokenTime} apart. */
+    public double tokensPerSecond() {
+        return tokensPerSecond;
+    }
+
+    /** The fault every streamed reply gets, if set. */
+    public Optional<StreamFault> streamFault() {
+        return Optional.ofNullable(streamFault);
+    }
+
+    /** How often a stream stalled for ever checks, by writing a space, whether its client is still there. */
+    public Duration stallProbeInterval() {
+        return Duration.ofNanos(stallProbeNanos);
     }
 
     public Duration perTokenTime() {
@@ -440,6 +526,30 @@ public final class LlmSimulator implements AutoCloseable {
         }
     }
 
+    /** Thrown out of the handler after a streamed reply's connection was cut: the handler must not close it. */
+    private static final class CutStream extends IOException {
+        CutStream() {
+            super("simulated cut stream");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /** A write to the client failed: it closed the connection. */
+    private static final class ClientGone extends Exception {
+        ClientGone() {
+            super("the client closed the connection");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
     /** The mutable state of one call; {@link RecordedCall} is its snapshot. */
     private static final class Call {
         final String path;
@@ -450,6 +560,14 @@ public final class LlmSimulator implements AutoCloseable {
         volatile long start;
         volatile long end;
         volatile int status;
+        volatile boolean streamed;
+        volatile long firstToken;
+        volatile long lastToken;
+        volatile int tokensSent;
+        volatile boolean aborted;
+        volatile Faults.Kind fault = Faults.Kind.NONE;
+        /** Whether the slot was released (the handler's thread only). */
+        boolean released;
 
         Call(String path, String method) {
             this.path = path;
@@ -457,12 +575,15 @@ public final class LlmSimulator implements AutoCloseable {
         }
 
         RecordedCall toRecord() {
-            return new RecordedCall(path, method, body, headers, arrival, start, end, status);
+            // status first: a completed call's other fields were written before its status
+            int s = status;
+            return new RecordedCall(path, method, body, headers, arrival, start, end, s, streamed, firstToken,
+                    lastToken, tokensSent, aborted, fault);
         }
     }
 
     /** What an admitted LLM request will answer. */
-    private static final class Plan {
+    static final class Plan {
         String model;
         String source = "";
         int promptTokens;
@@ -474,10 +595,15 @@ public final class LlmSimulator implements AutoCloseable {
         String text = "";
         /** Non-empty for a tool-call answer. */
         List<Tools.Call> toolCalls = List.of();
+        /** Whether the reply is streamed. */
+        boolean stream;
+        /** OpenAI {@code stream_options.include_usage}: a usage chunk before {@code [DONE]}. */
+        boolean includeUsage;
     }
 
     private void handle(HttpExchange ex) throws IOException {
         Call call = null;
+        boolean cut = false;
         try {
             byte[] body = ex.getRequestBody().readAllBytes();
             received.increment();
@@ -489,13 +615,17 @@ public final class LlmSimulator implements AutoCloseable {
             dispatch(ex, call, body);
         } catch (DroppedConnection e) {
             throw e;
+        } catch (CutStream e) {
+            // closing the exchange would end the chunked body properly: let the server close the connection instead
+            cut = true;
+            throw e;
         } catch (InterruptedException e) {
             // the simulator is closing
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             // the client went away or the server is stopping: nothing to answer
         } catch (RuntimeException | Error e) {
-            if (call != null && call.status == 0) {
+            if (call != null && call.status == 0 && !call.streamed) {
                 boolean openAi = call.path.startsWith("/v1");
                 try {
                     send(ex, call, 500, openAi
@@ -506,7 +636,9 @@ public final class LlmSimulator implements AutoCloseable {
                 }
             }
         } finally {
-            ex.close();
+            if (!cut) {
+                ex.close();
+            }
         }
     }
 
@@ -601,16 +733,32 @@ public final class LlmSimulator implements AutoCloseable {
             send(ex, call, 400, openAi ? OPENAI_MODEL_REQUIRED : OLLAMA_MODEL_REQUIRED);
             return;
         }
+        boolean stream = false;
+        JsonNode streamNode = req.get("stream");
         if (endpoint == Endpoint.OLLAMA_CHAT || endpoint == Endpoint.OLLAMA_GENERATE) {
-            JsonNode stream = req.get("stream");
-            if (stream == null || !stream.isBoolean() || stream.booleanValue()) {
-                send(ex, call, 400, OLLAMA_STREAM);
+            // Ollama streams unless told not to
+            if (streamNode != null && !streamNode.isNull() && !streamNode.isBoolean()) {
+                send(ex, call, 400, OLLAMA_STREAM_TYPE);
                 return;
             }
-        } else if (openAi) {
-            JsonNode stream = req.get("stream");
-            if (stream != null && stream.asBoolean(false)) {
-                send(ex, call, 400, OPENAI_STREAM);
+            stream = streamNode == null || streamNode.isNull() || streamNode.booleanValue();
+        } else if (endpoint == Endpoint.OPENAI_CHAT || endpoint == Endpoint.OPENAI_COMPLETIONS) {
+            stream = streamNode != null && streamNode.asBoolean(false);
+        }
+        Injection requested = null;
+        String faultHeader = ex.getRequestHeaders().getFirst(FAULT_HEADER);
+        if (faultHeader != null) {
+            String problem;
+            try {
+                requested = Injection.parse(faultHeader);
+                problem = requested.kind().streamOnly() && !stream
+                        ? FAULT_HEADER + ": " + faultHeader.trim() + " applies to streamed replies only" : null;
+            } catch (IllegalArgumentException e) {
+                problem = "bad " + FAULT_HEADER + " header: " + e.getMessage();
+            }
+            if (problem != null) {
+                send(ex, call, 400, openAi
+                        ? openAiError(problem, "invalid_request_error", null, null) : ollamaError(problem));
                 return;
             }
         }
@@ -626,6 +774,10 @@ public final class LlmSimulator implements AutoCloseable {
             return;
         }
         Plan plan = plan(endpoint, req, model);
+        if (plan != null) {
+            plan.stream = stream;
+            plan.includeUsage = stream && openAi && req.path("stream_options").path("include_usage").asBoolean(false);
+        }
         if (plan == null) {
             send(ex, call, 400, openAi
                     ? openAiError(endpoint == Endpoint.OPENAI_CHAT
@@ -635,11 +787,15 @@ public final class LlmSimulator implements AutoCloseable {
                     : ollamaError("invalid input type"));
             return;
         }
-        serve(ex, call, endpoint, plan);
+        serve(ex, call, endpoint, plan, requested);
     }
 
-    /** Admission, slot, fault, service time, reply. */
-    private void serve(HttpExchange ex, Call call, Endpoint endpoint, Plan plan)
+    /**
+     * Admission, slot, fault, service time, reply.
+     *
+     * @param requested the fault the request asked for ({@link #FAULT_HEADER}), or null
+     */
+    private void serve(HttpExchange ex, Call call, Endpoint endpoint, Plan plan, Injection requested)
             throws IOException, InterruptedException {
         boolean openAi = endpoint.openAi;
         if (!admit()) {
@@ -662,17 +818,16 @@ public final class LlmSimulator implements AutoCloseable {
             Thread.onSpinWait();
         }
         call.start = System.nanoTime();
-        boolean released = false;
         try {
-            Faults f = faults;
-            Faults.Kind fault = f.isNone() ? Faults.Kind.NONE : f.pick(random.nextDouble());
-            if (fault != Faults.Kind.NONE) {
+            Injection fault = fault(plan, requested);
+            if (fault.kind() != Faults.Kind.NONE) {
                 faultsInjected.increment();
+                call.fault = fault.kind();
             }
-            switch (fault) {
+            switch (fault.kind()) {
                 case RATE_LIMITED: {
-                    released = release(call);
-                    Duration retryAfter = f.retryAfter();
+                    release(call);
+                    Duration retryAfter = fault.retryAfter();
                     long ms = retryAfter.toMillis();
                     long seconds = (ms + 999) / 1000;
                     Headers h = ex.getResponseHeaders();
@@ -687,40 +842,242 @@ public final class LlmSimulator implements AutoCloseable {
                     return;
                 }
                 case SERVER_ERROR:
-                    released = release(call);
+                    release(call);
                     send(ex, call, 500, openAi ? OPENAI_SERVER_ERROR : OLLAMA_SERVER_ERROR);
                     return;
                 case BUSY:
-                    released = release(call);
+                    release(call);
                     send(ex, call, 503, openAi ? OPENAI_BUSY : OLLAMA_BUSY);
                     return;
                 case DROP_CONNECTION:
-                    released = release(call);
+                    release(call);
                     drop(ex, call);
                     return;
-                case MALFORMED_JSON: {
-                    byte[] reply = reply(endpoint, plan, call, 0, 0);
-                    released = release(call);
-                    send(ex, call, 200, Arrays.copyOf(reply, Math.max(1, reply.length / 2)));
-                    return;
-                }
+                case MALFORMED_JSON:
+                    if (!plan.stream) {
+                        byte[] reply = reply(endpoint, plan, call, 0, 0);
+                        release(call);
+                        send(ex, call, 200, Arrays.copyOf(reply, Math.max(1, reply.length / 2)));
+                        return;
+                    }
+                    break;
                 default:
                     break;
             }
-            long fixed = serviceNanos + (fault == Faults.Kind.SLOW ? f.slowDelay().toNanos() : 0L);
+            if (plan.stream) {
+                stream(ex, call, endpoint, plan, fault);
+                return;
+            }
+            long fixed = serviceNanos + (fault.kind() == Faults.Kind.SLOW ? fault.slowDelay().toNanos() : 0L);
             long perToken = perTokenNanos * plan.tokens;
             long sleep = fixed + perToken;
             if (sleep > 0) {
                 TimeUnit.NANOSECONDS.sleep(sleep);
             }
             byte[] reply = reply(endpoint, plan, call, fixed, perToken);
-            released = release(call);
+            release(call);
+            if (plan.tokens > 0) {
+                call.tokensSent = plan.tokens;
+            }
             send(ex, call, 200, reply);
         } finally {
-            if (!released) {
-                release(call);
+            release(call);
+        }
+    }
+
+    /**
+     * The fault of one request: the one it asked for, else (streamed) the simulator's stream fault, else a draw
+     * from {@link Faults}, in which a stream fault counts for nothing on a reply in one piece.
+     */
+    private Injection fault(Plan plan, Injection requested) {
+        if (requested != null) {
+            return requested;
+        }
+        StreamFault always = streamFault;
+        if (plan.stream && always != null) {
+            return Injection.of(always);
+        }
+        Faults f = faults;
+        if (f.isNone()) {
+            return Injection.NONE;
+        }
+        Faults.Kind kind = f.pick(random.nextDouble());
+        return kind.streamOnly() && !plan.stream ? Injection.NONE : Injection.drawn(f, kind);
+    }
+
+    // ---------------------------------------------------------------- streaming
+
+    /** Writes a streamed reply's events to the client and notices when it has gone. */
+    private final class StreamOut {
+        private final HttpExchange ex;
+        private final Call call;
+        private OutputStream body;
+
+        StreamOut(HttpExchange ex, Call call) {
+            this.ex = ex;
+            this.call = call;
+        }
+
+        boolean started() {
+            return body != null;
+        }
+
+        /** Sends the 200 status line and headers with a chunked body. */
+        void start(String contentType) throws ClientGone {
+            ex.getResponseHeaders().set("Content-Type", contentType);
+            call.streamed = true;
+            served.increment();
+            streamed.increment();
+            try {
+                ex.sendResponseHeaders(200, 0);
+                body = ex.getResponseBody();
+            } catch (IOException e) {
+                throw new ClientGone();
             }
         }
+
+        /** Writes and flushes one event (or several, or a probe). */
+        void write(byte[] event) throws ClientGone {
+            try {
+                body.write(event);
+                body.flush();
+            } catch (IOException e) {
+                throw new ClientGone();
+            }
+        }
+    }
+
+    /**
+     * Streams the reply. The first event goes out (with the 200 status line) at the time to first token, then one
+     * delta per {@link #gapNanos() gap}; the slot is held until the last token has been written (or the stream is
+     * cut, fails, or the client goes away), then the closing events follow. A failed write stops everything at
+     * once: the call is recorded and counted as aborted.
+     */
+    private void stream(HttpExchange ex, Call call, Endpoint endpoint, Plan plan, Injection fault)
+            throws IOException, InterruptedException {
+        StreamReply reply = new StreamReply(endpoint, plan, completionId(endpoint), System.currentTimeMillis() / 1000);
+        List<StreamReply.Delta> deltas = reply.deltas();
+        StreamFault pending = fault.stream();
+        long gap = gapNanos();
+        long ttft = timeToFirstTokenNanos;
+        long slow = fault.kind() == Faults.Kind.SLOW ? fault.slowDelay().toNanos() : 0L;
+        // the schedule: delta k is due at clock + (tokens of deltas 0..k) * gap; a stall moves the clock
+        long clock = call.start + slow + (ttft >= 0 ? ttft - gap : serviceNanos);
+        StreamOut out = new StreamOut(ex, call);
+        int sent = 0;
+        long scheduled = 0; // tokens of the deltas scheduled so far
+        try {
+            sleepUntil(clock + (deltas.isEmpty() ? (ttft >= 0 ? gap : 0) : deltas.get(0).tokens() * gap));
+            out.start(reply.contentType());
+            if (fault.kind() == Faults.Kind.MALFORMED_JSON) {
+                finish(call);
+                out.write(reply.malformed());
+                return;
+            }
+            byte[] opening = reply.opening();
+            if (opening != null) {
+                out.write(opening);
+            }
+            for (StreamReply.Delta d : deltas) {
+                if (pending != null && sent + d.tokens() > pending.afterTokens()) {
+                    long stalled = strike(pending, out, reply, call);
+                    if (stalled < 0) {
+                        return;
+                    }
+                    clock += stalled;
+                    pending = null;
+                }
+                scheduled += d.tokens();
+                sleepUntil(clock + scheduled * gap);
+                out.write(reply.delta(d));
+                long now = System.nanoTime();
+                if (sent == 0) {
+                    call.firstToken = now;
+                }
+                call.lastToken = now;
+                sent += d.tokens();
+                call.tokensSent = sent;
+            }
+            if (pending != null && strike(pending, out, reply, call) < 0) {
+                return;
+            }
+            long end = System.nanoTime();
+            long first = call.firstToken;
+            finish(call);
+            out.write(reply.closing(Math.max(1, end - call.arrival), Math.max(0, call.start - call.arrival),
+                    Math.max(0, (first != 0 ? first : end) - call.start), first != 0 ? call.lastToken - first : 0));
+        } catch (ClientGone e) {
+            call.aborted = true;
+            aborted.increment();
+            abortedTokens.add(sent);
+            finish(call);
+        } finally {
+            if (call.status == 0) {
+                finish(call); // interrupted: the simulator is closing
+            }
+        }
+    }
+
+    /**
+     * Applies a stream fault. Returns how long the stream stalled (then it goes on), or -1 when the stream is
+     * over (an error event was sent).
+     *
+     * @throws CutStream  for a cut (the slot released, the call recorded)
+     * @throws ClientGone when the client goes away during the fault
+     */
+    private long strike(StreamFault fault, StreamOut out, StreamReply reply, Call call)
+            throws CutStream, ClientGone, InterruptedException {
+        switch (fault.type()) {
+            case CUT:
+                finish(call);
+                throw new CutStream();
+            case ERROR:
+                finish(call);
+                out.write(reply.error());
+                return -1;
+            default:
+                if (fault.forever()) {
+                    // a write to a closed connection fails once the peer has answered with a reset: probe twice
+                    for (;;) {
+                        TimeUnit.NANOSECONDS.sleep(stallProbeNanos);
+                        out.write(PROBE);
+                        TimeUnit.MILLISECONDS.sleep(1);
+                        out.write(PROBE);
+                    }
+                }
+                long t0 = System.nanoTime();
+                TimeUnit.NANOSECONDS.sleep(saturatedNanos(fault.stall()));
+                return System.nanoTime() - t0;
+        }
+    }
+
+    /** Ends a streamed call's service: releases its slot (once) and records its status. */
+    private void finish(Call call) {
+        release(call);
+        call.status = 200;
+    }
+
+    /** The time between two streamed tokens: {@code 1 / tokensPerSecond}, or {@code perTokenTime} when that is 0. */
+    private long gapNanos() {
+        double tps = tokensPerSecond;
+        return tps > 0 ? Math.round(1e9 / tps) : perTokenNanos;
+    }
+
+    /** {@code d} in nanoseconds, or {@code Long.MAX_VALUE} (292 years) when it is longer. */
+    private static long saturatedNanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
+    }
+
+    private static void sleepUntil(long deadline) throws InterruptedException {
+        long wait = deadline - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+
+    private String completionId(Endpoint endpoint) {
+        return (endpoint == Endpoint.OPENAI_CHAT ? "chatcmpl-" : "cmpl-") + idPrefix
+                + Long.toString(ids.incrementAndGet(), 36);
     }
 
     /** Takes a place among the {@code parallelism + maxQueue} requests allowed in the simulator. */
@@ -736,12 +1093,16 @@ public final class LlmSimulator implements AutoCloseable {
         }
     }
 
-    private boolean release(Call call) {
+    /** Gives the call's slot and its place in the simulator back; does nothing the second time. */
+    private void release(Call call) {
+        if (call.released) {
+            return;
+        }
+        call.released = true;
         call.end = System.nanoTime();
         serving.decrementAndGet();
         slots.release();
         inSimulator.decrementAndGet();
-        return true;
     }
 
     private static void drop(HttpExchange ex, Call call) throws IOException {
@@ -759,11 +1120,23 @@ public final class LlmSimulator implements AutoCloseable {
         if (status >= 200 && status < 300) {
             served.increment();
         }
+        if (call.tokensSent > 0) {
+            long now = System.nanoTime();
+            call.firstToken = now;
+            call.lastToken = now;
+        }
         ex.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        OutputStream out = ex.getResponseBody();
-        out.write(body);
-        out.close();
+        try {
+            ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+            OutputStream out = ex.getResponseBody();
+            out.write(body);
+            out.close();
+        } catch (IOException e) {
+            call.aborted = true;
+            aborted.increment();
+            abortedTokens.add(call.tokensSent);
+            throw e;
+        }
     }
 
     // ---------------------------------------------------------------- request interpretation
@@ -1012,8 +1385,7 @@ public final class LlmSimulator implements AutoCloseable {
                 case OPENAI_COMPLETIONS: {
                     boolean chat = endpoint == Endpoint.OPENAI_CHAT;
                     g.writeStartObject();
-                    g.writeStringField("id", (chat ? "chatcmpl-" : "cmpl-") + idPrefix
-                            + Long.toString(ids.incrementAndGet(), 36));
+                    g.writeStringField("id", completionId(endpoint));
                     g.writeStringField("object", chat ? "chat.completion" : "text_completion");
                     g.writeNumberField("created", System.currentTimeMillis() / 1000);
                     g.writeStringField("model", plan.model);
@@ -1205,6 +1577,18 @@ public final class LlmSimulator implements AutoCloseable {
         return d;
     }
 
+    /** The slowest pace accepted: one token per 1000 seconds. */
+    private static final double MIN_TOKENS_PER_SECOND = 0.001;
+
+    private static double tokensPerSecond(double tokensPerSecond) {
+        if (Double.isNaN(tokensPerSecond) || Double.isInfinite(tokensPerSecond)
+                || (tokensPerSecond != 0 && tokensPerSecond < MIN_TOKENS_PER_SECOND)) {
+            throw new IllegalArgumentException("tokensPerSecond must be 0 or a finite number >= "
+                    + MIN_TOKENS_PER_SECOND + ", got " + tokensPerSecond);
+        }
+        return tokensPerSecond;
+    }
+
     // ---------------------------------------------------------------- command line
 
     /**
@@ -1252,6 +1636,11 @@ public final class LlmSimulator implements AutoCloseable {
         Duration retryAfter = Duration.ofSeconds(1);
         double slow = 0;
         Duration slowDelay = Duration.ofSeconds(2);
+        double cutStream = 0;
+        double streamError = 0;
+        double stallStream = 0;
+        int faultAfter = 3;
+        Duration stallFor = Duration.ofSeconds(10);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -1286,6 +1675,40 @@ public final class LlmSimulator implements AutoCloseable {
                     break;
                 case "--completion-tokens":
                     b.completionTokens(parseInt(name, value));
+                    break;
+                case "--time-to-first-token":
+                    b.timeToFirstToken(parseDuration(value));
+                    break;
+                case "--tokens-per-second":
+                    try {
+                        b.tokensPerSecond(Double.parseDouble(value.trim()));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException(name + ": not a number: " + value);
+                    }
+                    break;
+                case "--stall-probe-interval":
+                    b.stallProbeInterval(parseDuration(value));
+                    break;
+                case "--stream-fault":
+                    b.streamFault(StreamFault.parse(value));
+                    break;
+                case "--cut-stream":
+                    cutStream = parseProbability(name, value);
+                    anyFault = true;
+                    break;
+                case "--stream-error":
+                    streamError = parseProbability(name, value);
+                    anyFault = true;
+                    break;
+                case "--stall-stream":
+                    stallStream = parseProbability(name, value);
+                    anyFault = true;
+                    break;
+                case "--stream-fault-after":
+                    faultAfter = parseInt(name, value);
+                    break;
+                case "--stall-for":
+                    stallFor = value.trim().equalsIgnoreCase("forever") ? StreamFault.FOREVER : parseDuration(value);
                     break;
                 case "--parallelism":
                     b.parallelism(parseInt(name, value));
@@ -1335,7 +1758,9 @@ public final class LlmSimulator implements AutoCloseable {
             }
         }
         if (anyFault) {
-            b.faults(fb.rateLimited(rateLimited, retryAfter).slow(slow, slowDelay).build());
+            b.faults(fb.rateLimited(rateLimited, retryAfter).slow(slow, slowDelay)
+                    .cutStream(cutStream, faultAfter).streamError(streamError, faultAfter)
+                    .stallStream(stallStream, faultAfter, stallFor).build());
         }
         return b;
     }
@@ -1422,6 +1847,10 @@ public final class LlmSimulator implements AutoCloseable {
         private int port;
         private Duration serviceTime = Duration.ZERO;
         private Duration perTokenTime = Duration.ZERO;
+        private Duration timeToFirstToken;
+        private double tokensPerSecond;
+        private StreamFault streamFault;
+        private Duration stallProbeInterval = Duration.ofSeconds(1);
         private int completionTokens = 12;
         private int parallelism = 4;
         private int maxQueue = 512;
@@ -1450,6 +1879,48 @@ public final class LlmSimulator implements AutoCloseable {
         /** Time added per completion token (default 0). */
         public Builder perTokenTime(Duration perTokenTime) {
             this.perTokenTime = nonNegative(perTokenTime, "perTokenTime");
+            return this;
+        }
+
+        /**
+         * Streamed replies: the time from getting a slot to the first token, in place of {@code serviceTime}
+         * (default not set: the first token comes after {@code serviceTime} + one token's time, so that a streamed
+         * reply ends when the same reply in one piece would be sent). {@code null} unsets it.
+         */
+        public Builder timeToFirstToken(Duration timeToFirstToken) {
+            this.timeToFirstToken = timeToFirstToken == null ? null : nonNegative(timeToFirstToken, "timeToFirstToken");
+            return this;
+        }
+
+        /**
+         * Streamed replies: tokens per second after the first (default 0: the tokens come {@code perTokenTime}
+         * apart, which is as fast as possible when that is 0).
+         */
+        public Builder tokensPerSecond(double tokensPerSecond) {
+            this.tokensPerSecond = LlmSimulator.tokensPerSecond(tokensPerSecond);
+            return this;
+        }
+
+        /**
+         * A fault that every streamed reply gets, for deterministic tests (default none). It wins over a random
+         * draw from {@link #faults(Faults)}; a request's {@link #FAULT_HEADER} wins over it.
+         */
+        public Builder streamFault(StreamFault streamFault) {
+            this.streamFault = streamFault;
+            return this;
+        }
+
+        /**
+         * How often a stream stalled for ever ({@link StreamFault#FOREVER}) writes a space to find out whether its
+         * client has closed the connection (default 1 s). A client whose socket read timeout is shorter sees pure
+         * silence; one whose timeout is longer keeps receiving these bytes.
+         */
+        public Builder stallProbeInterval(Duration stallProbeInterval) {
+            nonNegative(stallProbeInterval, "stallProbeInterval");
+            if (stallProbeInterval.isZero()) {
+                throw new IllegalArgumentException("stallProbeInterval must be positive");
+            }
+            this.stallProbeInterval = stallProbeInterval;
             return this;
         }
 

@@ -5,7 +5,8 @@ package dev.llmqueue.simulator;
  *
  * @param received               every HTTP request received (all paths, all outcomes)
  * @param served                 responses sent with a 2xx status (including GET endpoints, a "slow" fault
- *                               and a "malformed JSON" fault, which is a 200 with a broken body)
+ *                               and a "malformed JSON" fault, which is a 200 with a broken body; a streamed reply
+ *                               counts when its status line is sent, with its first event)
  * @param busyRejected           503 answers because {@code parallelism + maxQueue} requests were already in
  *                               the simulator (not counting the "busy" fault)
  * @param faultsInjected         requests that got an injected fault (any {@link Faults.Kind} but NONE)
@@ -13,6 +14,10 @@ package dev.llmqueue.simulator;
  *                               never exceeds {@code parallelism}
  * @param currentlyServing       requests holding a parallelism slot now
  * @param currentlyWaiting       admitted requests waiting for a parallelism slot now
+ * @param streamed               streamed replies started (their status line was sent)
+ * @param aborted                calls whose client closed the connection before the reply ended (a write failed)
+ * @param abortedTokens          completion tokens the aborted calls had sent before the client left: generated
+ *                               work nobody read to the end
  */
 public record SimulatorStats(
         long received,
@@ -21,5 +26,8 @@ public record SimulatorStats(
         long faultsInjected,
         int maxObservedConcurrency,
         int currentlyServing,
-        int currentlyWaiting) {
+        int currentlyWaiting,
+        long streamed,
+        long aborted,
+        long abortedTokens) {
 }

@@ -2,6 +2,9 @@ package dev.llmqueue.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** Deterministic simulated answers, token counts and embeddings. One "token" is one whitespace-separated word. */
 final class Texts {
 
@@ -103,6 +106,36 @@ final class Texts {
             }
         }
         return n;
+    }
+
+    /**
+     * The words of {@code text}, each with the whitespace before it ({@code "a b  c"} → {@code "a", " b", "  c"}):
+     * the streamed deltas of a text. Concatenated they give {@code text} exactly; there are {@link #words} of them
+     * (whitespace at the end goes with the last word).
+     */
+    static List<String> pieces(String text) {
+        List<String> out = new ArrayList<>(Math.max(4, text.length() / 5));
+        int n = text.length();
+        int p = 0;
+        while (p < n) {
+            int start = p;
+            while (p < n && Character.isWhitespace(text.charAt(p))) {
+                p++;
+            }
+            if (p == n) {
+                if (out.isEmpty()) {
+                    out.add(text.substring(start));
+                } else {
+                    out.set(out.size() - 1, out.get(out.size() - 1) + text.substring(start));
+                }
+                break;
+            }
+            while (p < n && !Character.isWhitespace(text.charAt(p))) {
+                p++;
+            }
+            out.add(text.substring(start, p));
+        }
+        return out;
     }
 
     /** Number of whitespace-separated words. */

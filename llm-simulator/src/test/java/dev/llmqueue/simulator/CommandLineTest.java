@@ -69,11 +69,42 @@ class CommandLineTest {
     }
 
     @Test
+    void streamingArgumentsConfigureTimingAndStreamFaults() {
+        LlmSimulator sim = LlmSimulator.parseArgs("--time-to-first-token", "200ms", "--tokens-per-second=40",
+                "--stall-probe-interval", "250ms", "--stream-fault", "stall-after=2; for=1s").build();
+
+        assertEquals(Duration.ofMillis(200), sim.timeToFirstToken().orElseThrow());
+        assertEquals(40.0, sim.tokensPerSecond());
+        assertEquals(Duration.ofMillis(250), sim.stallProbeInterval());
+        assertEquals(StreamFault.stallAfter(2, Duration.ofSeconds(1)), sim.streamFault().orElseThrow());
+        assertTrue(LlmSimulator.parseArgs().build().timeToFirstToken().isEmpty());
+        assertTrue(LlmSimulator.parseArgs().build().streamFault().isEmpty());
+    }
+
+    @Test
+    void streamFaultArgumentsBuildFaults() {
+        Faults f = LlmSimulator.parseArgs("--cut-stream", "0.1", "--stream-error", "0.05", "--stall-stream", "0.02",
+                "--stream-fault-after", "5", "--stall-for", "forever").build().faults();
+
+        assertEquals(0.1, f.cutStreamProbability());
+        assertEquals(StreamFault.cutAfter(5), f.cutStream());
+        assertEquals(0.05, f.streamErrorProbability());
+        assertEquals(StreamFault.errorAfter(5), f.streamError());
+        assertEquals(0.02, f.stallStreamProbability());
+        assertEquals(StreamFault.stallForeverAfter(5), f.stallStream());
+        assertEquals(StreamFault.stallAfter(3, Duration.ofSeconds(10)),
+                LlmSimulator.parseArgs("--stall-stream", "0.5").build().faults().stallStream());
+    }
+
+    @Test
     void unknownOrIncompleteArgumentsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--colour", "blue"));
         assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--port"));
         assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--parallelism", "two"));
         assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--parallelism", "0"));
+        assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--tokens-per-second", "-1"));
+        assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--stream-fault", "cut"));
+        assertThrows(IllegalArgumentException.class, () -> LlmSimulator.parseArgs("--stall-probe-interval", "0"));
     }
 
     /**

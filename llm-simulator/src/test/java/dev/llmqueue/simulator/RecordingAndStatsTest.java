@@ -8,6 +8,7 @@ import java.util.List;
 
 import static dev.llmqueue.simulator.Http.post;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecordingAndStatsTest {
@@ -76,6 +77,21 @@ class RecordingAndStatsTest {
     }
 
     @Test
+    void aReplyInOnePieceRecordsAllItsTokensAsSentWhenItWasWritten() throws Exception {
+        post(sim.ollamaBaseUrl() + "/api/chat", chat("whole"));
+
+        RecordedCall call = sim.recorded().get(0);
+
+        assertFalse(call.streamed());
+        assertEquals(12, call.tokensSent());
+        assertEquals(call.firstTokenNanos(), call.lastTokenNanos());
+        assertTrue(call.firstTokenNanos() >= call.endNanos());
+        assertFalse(call.aborted());
+        assertEquals(Faults.Kind.NONE, call.fault());
+        assertEquals(0, sim.stats().streamed());
+    }
+
+    @Test
     void clearRecordedForgetsEarlierCalls() throws Exception {
         post(sim.ollamaBaseUrl() + "/api/chat", chat("old"));
 
@@ -89,7 +105,7 @@ class RecordingAndStatsTest {
     @Test
     void statsCountReceivedAndServed() throws Exception {
         post(sim.ollamaBaseUrl() + "/api/chat", chat("a"));
-        post(sim.ollamaBaseUrl() + "/api/chat", "{\"model\":\"m\",\"stream\":true}");
+        post(sim.ollamaBaseUrl() + "/api/chat", "{\"stream\":false}"); // 400: no model
         Http.get(sim.openAiBaseUrl() + "/models");
 
         SimulatorStats stats = sim.stats();
@@ -109,7 +125,7 @@ class RecordingAndStatsTest {
 
         sim.resetStats();
 
-        assertEquals(new SimulatorStats(0, 0, 0, 0, 0, 0, 0), sim.stats());
+        assertEquals(new SimulatorStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), sim.stats());
     }
 
     @Test

@@ -40,4 +40,14 @@ class TextsTest {
             assertEquals(tokens, Texts.words(Texts.answer("Other prefix:", "x y z", "(1 image)", tokens)));
         }
     }
+
+    @Test
+    void piecesKeepTheWhitespaceBeforeEachWordSoTheyConcatenateExactly() {
+        assertEquals(java.util.List.of("Simulated", " answer", " to:", "  hi "), Texts.pieces("Simulated answer to:  hi "));
+        assertEquals(java.util.List.of("{\"a\":", " \"New", " York\"}"), Texts.pieces("{\"a\": \"New York\"}"));
+        assertEquals(java.util.List.of(), Texts.pieces(""));
+        String answer = Texts.answer("a question with several words in it", 9);
+        assertEquals(answer, String.join("", Texts.pieces(answer)));
+        assertEquals(9, Texts.pieces(answer).size());
+    }
 }
