@@ -165,6 +165,33 @@ class StreamExampleTest {
         assertEquals(0, simulator.recorded().size(), "nothing was asked of the LLM");
     }
 
+    /**
+     * Why {@link ChunkedReply} exists: Camel 4.18's platform-http (Vert.x) fills a 16 KB buffer from an InputStream
+     * reply before it sends anything, so a plain {@code convertBodyTo(InputStream)} delivers the answer in one piece
+     * after the LLM has finished. When a Camel upgrade makes this test fail, platform-http streams by itself: see
+     * whether ChunkedReply can go.
+     */
+    @org.junit.jupiter.api.Test
+    void withoutChunkedReplyCamel418PlatformHttpSendsTheAnswerInOnePieceAtTheEnd() throws Exception {
+        start("java");
+        main.getCamelContext().addRoutes(new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("platform-http:/plain?httpMethodRestrict=POST")
+                        .removeHeaders("*")
+                        .to("llmqueue:{{llm.provider}}?model={{llm.model}}&baseUrl={{llm.baseUrl}}&streaming=true")
+                        .convertBodyTo(InputStream.class);
+            }
+        });
+        try (RawHttp http = RawHttp.post(port, "/plain", "text/plain", QUESTION)) {
+            String first = http.nextChunk();
+            long firstRead = System.nanoTime();
+            assertEquals(TOKENS, first.split(" ").length, "the whole answer in the first chunk: " + first);
+            RecordedCall call = awaitCall(RecordedCall::completed);
+            assertTrue(firstRead > call.lastTokenNanos(), "read after the simulator had sent its last token");
+        }
+    }
+
     /** The only call, once it matches; polls the simulator's record (bounded), it does not sleep a guessed time. */
     private RecordedCall awaitCall(Predicate<RecordedCall> done) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
