@@ -198,6 +198,42 @@ class StreamingRouteDslTest {
         assertEquals(0, component.getFailedCount());
     }
 
+    // ---- stream, then store (the user guide's recipe) ----
+
+    @Test
+    void streamThenStoreHandsOnEachDeltaThenTheWholeAnswerWithItsEndFigures() throws Exception {
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:ask")
+                        .to("llmqueue:ollama?model=llama3.2&priority=HIGH&baseUrl={{llm.url}}&streaming=true")
+                        .split(body()).streaming()
+                            .to("mock:ui")
+                        .end()
+                        // the split has read the stream to its end: the body is still the LlmStream
+                        .setHeader("finishReason", simple("${body.finishReason()}"))
+                        .setHeader("completionTokens", simple("${body.completionTokens()}"))
+                        .convertBodyTo(String.class)
+                        .to("mock:store");
+            }
+        });
+        context.start();
+        MockEndpoint ui = context.getEndpoint("mock:ui", MockEndpoint.class);
+        ui.expectedMessageCount(TOKENS);
+        MockEndpoint store = context.getEndpoint("mock:store", MockEndpoint.class);
+        store.expectedMessageCount(1);
+        store.expectedHeaderReceived("finishReason", "stop");
+        store.expectedHeaderReceived("completionTokens", TOKENS);
+
+        assertNull(ask("Why is the sky blue?").getException());
+
+        MockEndpoint.assertIsSatisfied(context);
+        String whole = store.getExchanges().get(0).getMessage().getBody(String.class);
+        assertEquals(String.join("", ui.getExchanges().stream().map(e -> e.getMessage().getBody(String.class)).toList()),
+                whole);
+        assertTrue(whole.startsWith("Simulated answer to: Why is the sky blue?"), whole);
+    }
+
     // ---- a route that stops reading early ----
 
     // stop() inside a split ends only that delta's sub-exchange, and the splitter goes on: a route gives up by

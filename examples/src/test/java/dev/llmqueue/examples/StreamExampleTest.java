@@ -165,6 +165,43 @@ class StreamExampleTest {
         assertEquals(0, simulator.recorded().size(), "nothing was asked of the LLM");
     }
 
+    /** The user guide's "Stream, then store": the client gets the answer as it comes, a wire tap stores it whole. */
+    @org.junit.jupiter.api.Test
+    void aWireTapStoresTheWholeAnswerWhileTheClientReadsItChunkByChunk() throws Exception {
+        start("java");
+        main.getCamelContext().addRoutes(new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("platform-http:/chat-and-store?httpMethodRestrict=POST")
+                        .removeHeaders("*")
+                        .to("llmqueue:{{llm.provider}}?model={{llm.model}}&baseUrl={{llm.baseUrl}}&streaming=true")
+                        .wireTap("direct:store")
+                        .setHeader("Content-Type", constant("text/plain; charset=utf-8"))
+                        .setBody(method(ChunkedReply.class, "of"));
+
+                from("direct:store")
+                        // waits for the end; null when the client left before it (the stream was closed)
+                        .setHeader("finishReason", simple("${body.finishReason()}"))
+                        .filter(header("finishReason").isNotNull())
+                        .convertBodyTo(String.class)
+                        .to("mock:store");
+            }
+        });
+        org.apache.camel.component.mock.MockEndpoint store =
+                main.getCamelContext().getEndpoint("mock:store", org.apache.camel.component.mock.MockEndpoint.class);
+        store.expectedMessageCount(1);
+        store.expectedHeaderReceived("finishReason", "stop");
+        StringBuilder read = new StringBuilder();
+        try (RawHttp http = RawHttp.post(port, "/chat-and-store", "text/plain", QUESTION)) {
+            for (String chunk; (chunk = http.nextChunk()) != null; ) {
+                read.append(chunk);
+            }
+        }
+        store.assertIsSatisfied();
+        assertEquals(read.toString(), store.getExchanges().get(0).getMessage().getBody(String.class));
+        assertEquals(TOKENS, read.toString().split(" ").length);
+    }
+
     /**
      * Why {@link ChunkedReply} exists: Camel 4.18's platform-http (Vert.x) fills a 16 KB buffer from an InputStream
      * reply before it sends anything, so a plain {@code convertBodyTo(InputStream)} delivers the answer in one piece
