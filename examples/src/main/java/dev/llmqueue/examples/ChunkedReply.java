@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * stream ends. A plain {@code convertBodyTo: java.io.InputStream} of an answer shorter than 16 KB therefore reaches the
  * client in one piece, when the LLM has finished. The stream returned here reports an end of stream after each piece
  * of text it hands to that writer, which sends what it has at once and reads on; the real end comes after the last
- * delta. Routes on servlet or jetty need none of this: their writer flushes after each read of an
- * {@code InputStream}, so {@code convertBodyTo: java.io.InputStream} is enough there.
+ * delta. Other HTTP consumers (servlet, jetty) write replies their own way; this class gives them the plain text
+ * stream ({@link LlmStream#asInputStream()}), and whether they send it as it arrives is not tested here.
  *
  * <p><b>The HTTP connection follows the LLM call, and the other way round.</b> A client that goes away closes the
  * {@link LlmStream}: the LLM call is aborted and its slot comes back at once. A stream that breaks after the first

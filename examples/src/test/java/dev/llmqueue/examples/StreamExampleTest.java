@@ -93,6 +93,7 @@ class StreamExampleTest {
             assertEquals("chunked", http.headers.get("transfer-encoding"), http.headers.toString());
             assertEquals("text/plain; charset=utf-8", http.headers.get("content-type"));
             assertFalse(http.headers.containsKey("user-agent"), "the request's headers are not echoed");
+            assertTrue(http.headers.keySet().stream().noneMatch(h -> h.startsWith("camel")), http.headers.toString());
 
             String first = http.nextChunk();
             long firstRead = System.nanoTime();
@@ -149,6 +150,16 @@ class StreamExampleTest {
                 assertTrue(http.nextChunk() != null);
             }
             assertThrows(EOFException.class, http::nextChunk, "no last chunk: the client knows the reply is cut");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"yaml", "java"})
+    void aFailureBeforeTheFirstTokenFailsTheExchangeAndTheReplyIsAnError(String dsl) throws Exception {
+        simulator.setFaults(dev.llmqueue.simulator.Faults.builder().serverError(1.0).build());
+        start(dsl);
+        try (RawHttp http = RawHttp.post(port, "/chat", "text/plain", QUESTION)) {
+            assertEquals(500, http.status);
         }
     }
 
