@@ -66,11 +66,13 @@ class DemoTest {
         assertEquals(12, streamed.deltas().size(), streamed.deltas().toString());
         assertTrue(streamed.answer().startsWith("Simulated answer to: " + Demo.STREAMED_QUESTION), streamed.answer());
         assertTrue(output.contains("user-S> " + streamed.answer() + System.lineSeparator()), output);
-        // two slots busy with LOW jobs when the user asked: the question took the next free slot, ahead of every LOW
-        // job still waiting (the queue's own record of the order it started the calls in, no clock involved)
-        assertEquals(Demo.FLOOD - 2, streamed.lowStartedAfter().size(), output);
-        assertTrue(output.contains("The question went ahead of " + (Demo.FLOOD - 2) + " of the " + Demo.FLOOD
-                                   + " LOW jobs"), output);
+        // from the queue's own record of the order it started the calls in, no clock involved: the first two LOW jobs
+        // took the two slots as they were sent; the question, sent after all six, started before the LOW jobs still
+        // waiting (four, unless this machine stalled for a whole LOW call before the question was sent)
+        int ahead = streamed.lowStartedAfter().size();
+        assertTrue(ahead >= 1 && ahead <= Demo.FLOOD - 2, ahead + " LOW jobs started after the question\n" + output);
+        assertTrue(output.contains("The question went ahead of " + ahead + " of the " + Demo.FLOOD + " LOW jobs"),
+                output);
     }
 
     @Test
