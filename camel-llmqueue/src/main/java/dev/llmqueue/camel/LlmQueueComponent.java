@@ -33,7 +33,6 @@ import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.apache.camel.spi.annotations.Component;
 import org.apache.camel.support.DefaultComponent;
 import org.apache.camel.support.LifecycleStrategySupport;
-import org.apache.camel.util.URISupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -490,7 +489,7 @@ public class LlmQueueComponent extends DefaultComponent {
                 LlmQueueRequest request = (LlmQueueRequest) task;
                 LlmQueueListener.RequestInfo info = request.info();
                 queued.add(new QueuedRequest(info.requestId(), info.priority(),
-                        URISupport.sanitizeUri(request.endpoint().getEndpointUri()), info.model(), info.url(),
+                        request.endpoint().displayUri(), info.model(), info.url(),
                         TimeUnit.NANOSECONDS.toMillis(now - request.queuedNanos())));
             });
         }
@@ -643,6 +642,11 @@ public class LlmQueueComponent extends DefaultComponent {
 
     void inlineCompletionDone() {
         inlineCompletions.decrementAndGet();
+    }
+
+    /** The pool calls run on; null when stopped. */
+    ExecutorService getCallExecutor() {
+        return callExecutor;
     }
 
     /** The pool routes resume on; null when stopped (the caller then completes inline). */

@@ -60,6 +60,7 @@ import org.apache.camel.spi.UriEndpoint;
 import org.apache.camel.spi.UriParam;
 import org.apache.camel.spi.UriPath;
 import org.apache.camel.support.DefaultEndpoint;
+import org.apache.camel.util.URISupport;
 import org.apache.camel.util.PropertiesHelper;
 
 /**
@@ -179,7 +180,7 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                             + " arrived, with an LlmStream as the body (an Iterator of the text deltas, readable as"
                             + " String, InputStream or Reader); the component keeps reading the server's stream on its"
                             + " own thread, so the slot is held only while the server generates. requestTimeout then"
-                            + " bounds the silence between two chunks.")
+                            + " bounds the wait for the first token and then the time between two tokens.")
     private boolean streaming;
     @UriParam(label = "advanced", multiValue = true, prefix = "bodyProperties.",
               description = "Extra fields of the request JSON, such as bodyProperties.seed=42,"
@@ -245,6 +246,14 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     @Override
     public String toString() {
         return super.toString().replaceAll("(httpHeaders\\.[^=&]*=)[^&\\]]*", "$1xxxxxx");
+    }
+
+    /**
+     * The endpoint's URI as operators may see it (JMX, the dev console): Camel's sanitising masks the key, and the
+     * values of extra HTTP headers are masked too, since they may carry a gateway's credentials.
+     */
+    String displayUri() {
+        return URISupport.sanitizeUri(getEndpointUri()).replaceAll("(httpHeaders\\.[^=&]*=)[^&]*", "$1xxxxxx");
     }
 
     /**
@@ -467,7 +476,9 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
     /**
      * Makes a streamed call and reads the server's events as they come, on the call thread, holding the slot: each
      * text delta goes to {@code stream}, and the first one resumes the route ({@link LlmQueueRequest#tokenArrived()}).
-     * requestTimeout bounds the silence between two chunks (HttpClient's response timeout), not the whole answer.
+     * Until the first token requestTimeout bounds the whole wait, as for any call; after it, the silence between two
+     * tokens (keep-alive comments and blank lines do not count as tokens). The stream is ended or failed here, before
+     * the connection is let go, so neither the reader nor the slot waits for a server that keeps its connection open.
      *
      * @return the whole answer once the server's stream has ended, or null when the route closed the stream first
      *         (closing aborted the call)
@@ -479,50 +490,84 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
         requestOptions.setHttpHeaders(post, apiKey);
         stream.onClose(post::cancel);
         LlmStreamReader reader = llmProvider.streamReader(operation);
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> firstTokenTimeout = abortAfterRequestTimeout(post, timedOut);
+        long silenceLimit = TimeUnit.MILLISECONDS.toNanos(requestTimeout);
+        long started = System.nanoTime();
         int status = -1;
+        boolean readToTheEnd = false;
         try (ClassicHttpResponse response = httpClient.executeOpen(server, post, null)) {
-            status = response.getCode();
-            HttpEntity entity = response.getEntity();
-            if (status < 200 || status > 299) {
-                long retryAfter = RetryPolicy.retryAfterMillis(headerValue(response, "retry-after-ms"),
-                        headerValue(response, HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
-                byte[] body = entity == null ? new byte[0] : readBody(entity.getContent());
-                throw httpError(request, status, body == null ? new byte[0] : body, retryAfter);
-            }
-            if (entity == null) {
-                throw new LlmReplyFormatException("the streamed reply has no body");
-            }
-            BufferedReader lines = new BufferedReader(new InputStreamReader(entity.getContent(), StandardCharsets.UTF_8));
-            String line;
-            while (!reader.isDone() && (line = lines.readLine()) != null) {
-                String delta = reader.line(line);
-                if (delta == null) {
-                    continue;
+            try {
+                status = response.getCode();
+                HttpEntity entity = response.getEntity();
+                if (status < 200 || status > 299) {
+                    long retryAfter = RetryPolicy.retryAfterMillis(headerValue(response, "retry-after-ms"),
+                            headerValue(response, HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
+                    byte[] body = entity == null ? new byte[0] : readBody(entity.getContent());
+                    readToTheEnd = body != null;
+                    throw httpError(request, status, body == null ? new byte[0] : body, retryAfter);
                 }
-                request.tokenArrived();
-                if (!stream.append(delta, () -> tooLarge(request, 200))) {
-                    if (stream.isClosedEarly()) {
-                        return null;
+                if (entity == null) {
+                    throw new LlmReplyFormatException("the streamed reply has no body");
+                }
+                BufferedReader lines = new BufferedReader(new InputStreamReader(entity.getContent(),
+                        StandardCharsets.UTF_8));
+                long lastToken = System.nanoTime();
+                boolean first = true;
+                String line;
+                while (!reader.isDone() && (line = lines.readLine()) != null) {
+                    String delta = reader.line(line);
+                    long now = System.nanoTime();
+                    if (delta == null) {
+                        if (!first && now - lastToken > silenceLimit) {
+                            // keep-alives, but no token: as silent as no bytes at all
+                            throw new SocketTimeoutException("no token for longer than requestTimeout");
+                        }
+                        continue;
                     }
-                    throw tooLarge(request, 200);
+                    lastToken = now;
+                    if (first) {
+                        first = false;
+                        if (firstTokenTimeout != null) {
+                            firstTokenTimeout.cancel(false);
+                        }
+                        request.tokenArrived();
+                    }
+                    if (!stream.append(delta, () -> tooLarge(request, 200))) {
+                        if (stream.isClosedEarly()) {
+                            return null;
+                        }
+                        throw tooLarge(request, 200);
+                    }
+                }
+                if (!reader.isComplete()) {
+                    // the connection ended before the last event: a cut, which may pass
+                    throw new LlmProviderException(llmProvider.name() + " stream from POST " + url
+                                                   + " ended before its last event (the connection was closed)",
+                            request.exchange(), LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, true,
+                            -1, null);
+                }
+                LlmReply reply = reader.reply();
+                // the reader has everything now; letting the connection go may take a moment more
+                stream.end(reply.finishReason(), reply.promptTokens(), reply.completionTokens(), reply.model(),
+                        reply.toolCalls(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                readToTheEnd = drain(post, entity);
+                return reply;
+            } finally {
+                if (firstTokenTimeout != null) {
+                    firstTokenTimeout.cancel(false);
+                }
+                if (!readToTheEnd) {
+                    // closing the response would read the rest of the body first: a server that keeps sending, or
+                    // keeps its connection open, would hold the call; the connection is dropped instead
+                    post.cancel();
                 }
             }
-            if (!reader.isComplete()) {
-                // the connection ended before the last event: a cut, which may pass
-                throw new LlmProviderException(llmProvider.name() + " stream from POST " + url
-                                               + " ended before its last event (the connection was closed)",
-                        request.exchange(), LlmProviderException.NO_RESPONSE, llmProvider.name(), url, null, true, -1,
-                        null);
-            }
-            LlmReply reply = reader.reply();
-            // the rest (nothing, for a well-behaved server) lets the connection go back to the pool
-            EntityUtils.consume(entity);
-            return reply;
         } catch (IOException | RuntimeException e) {
             if (stream.isClosedEarly()) {
                 return null;
             }
-            throw noResponse(request.exchange(), e, false);
+            throw noResponse(request.exchange(), e, timedOut.get());
         } catch (LlmStreamErrorException e) {
             throw new LlmProviderException(llmProvider.name() + " reported an error in the stream from POST " + url
                                            + ": " + e.getMessage(),
@@ -532,6 +577,30 @@ public class LlmQueueEndpoint extends DefaultEndpoint {
                     "Cannot read the streamed " + operation + " reply of " + llmProvider.name() + " from POST " + url
                                            + ": " + e.getMessage(),
                     request.exchange(), status, llmProvider.name(), url, null, false, -1, e);
+        }
+    }
+
+    /**
+     * Reads what follows the last event (nothing, for a well-behaved server), so that the connection can be reused;
+     * gives up after a second, dropping the connection.
+     *
+     * @return whether the body was read to its end
+     */
+    private boolean drain(HttpPost post, HttpEntity entity) {
+        ScheduledExecutorService timer = getComponent().getTimer();
+        ScheduledFuture<?> giveUp = null;
+        try {
+            if (timer != null) {
+                giveUp = timer.schedule(post::cancel, Math.min(1000, requestTimeout), TimeUnit.MILLISECONDS);
+            }
+            EntityUtils.consume(entity);
+            return true;
+        } catch (IOException | RejectedExecutionException e) {
+            return false;
+        } finally {
+            if (giveUp != null) {
+                giveUp.cancel(false);
+            }
         }
     }
 

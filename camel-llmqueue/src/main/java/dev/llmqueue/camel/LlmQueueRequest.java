@@ -163,14 +163,36 @@ final class LlmQueueRequest extends QueuedTask {
         long ttft = System.nanoTime() - callStartedNanos;
         events.onFirstToken(info, ttft);
         if (resumed.compareAndSet(false, true)) {
-            resume(() -> {
+            Runnable resume = resumption(() -> {
                 Message message = exchange.getMessage();
                 message.setHeader(LlmQueueConstants.WAIT_TIME, TimeUnit.NANOSECONDS.toMillis(firstStartNanos - queuedNanos));
                 message.setHeader(LlmQueueConstants.ATTEMPTS, attempts);
                 message.setHeader(LlmQueueConstants.TIME_TO_FIRST_TOKEN, TimeUnit.NANOSECONDS.toMillis(ttft));
                 message.removeHeader(LlmQueueConstants.TOOL_CALLS);
                 message.setBody(stream);
-            }, false);
+            });
+            if (callback == null) {
+                // synchronous mode: the caller's thread is waiting and reads the stream itself
+                resume.run();
+                return;
+            }
+            // never inline: this thread must go on filling the stream the route reads. On the call pool, which grows
+            // with the calls in flight, so the first token reaches the route even while slow routes keep every
+            // completion thread busy
+            LlmQueueComponent component = endpoint.getComponent();
+            for (Executor executor : new Executor[] { component.getCallExecutor(), component.getCompletionExecutor() }) {
+                if (executor != null) {
+                    try {
+                        executor.execute(resume);
+                        return;
+                    } catch (Throwable e) {
+                        // going down with the context: try the next
+                    }
+                }
+            }
+            Thread last = new Thread(resume, "LlmQueueFirstToken-" + id);
+            last.setDaemon(true);
+            last.start();
         }
     }
 
@@ -289,8 +311,9 @@ final class LlmQueueRequest extends QueuedTask {
         }
     }
 
-    private void resume(Runnable outcome, boolean onCallThread) {
-        Runnable resume = () -> {
+    /** Applies the outcome to the exchange, then hands it back: the caller's wait ends or the callback runs. */
+    private Runnable resumption(Runnable outcome) {
+        return () -> {
             try {
                 outcome.run();
             } catch (Throwable t) {
@@ -302,6 +325,10 @@ final class LlmQueueRequest extends QueuedTask {
                 }
             }
         };
+    }
+
+    private void resume(Runnable outcome, boolean onCallThread) {
+        Runnable resume = resumption(outcome);
         if (callback == null) {
             // synchronous mode: the caller's thread is waiting and carries the route on
             resume.run();

@@ -337,6 +337,18 @@ public final class LlmStream implements Iterator<String>, Closeable {
         private int delta;
         private byte[] current = new byte[0];
         private int offset;
+        /** The first half of a surrogate pair whose second half comes with the next delta; 0 for none. */
+        private char pendingHigh;
+
+        /** Whether this reader has had every delta of a stream that has ended. */
+        private boolean atEnd() {
+            lock.lock();
+            try {
+                return ended && delta == deltas.size();
+            } finally {
+                lock.unlock();
+            }
+        }
 
         @Override
         public int read() throws IOException {
@@ -353,7 +365,19 @@ public final class LlmStream implements Iterator<String>, Closeable {
             while (offset == current.length) {
                 String text = nextDelta();
                 if (text == null) {
-                    return -1;
+                    if (pendingHigh == 0) {
+                        return -1;
+                    }
+                    text = "";
+                }
+                if (pendingHigh != 0) {
+                    // a surrogate pair split across two deltas is one character: encode it whole
+                    text = pendingHigh + text;
+                    pendingHigh = 0;
+                }
+                if (!text.isEmpty() && Character.isHighSurrogate(text.charAt(text.length() - 1)) && !atEnd()) {
+                    pendingHigh = text.charAt(text.length() - 1);
+                    text = text.substring(0, text.length() - 1);
                 }
                 current = text.getBytes(StandardCharsets.UTF_8);
                 offset = 0;

@@ -181,8 +181,9 @@ class LlmQueueProducerTest {
     void routesBeyondTheInlineCapResumeOnTheCompletionPool() throws Exception {
         // with every call thread busy in a slow route, the next replies resume on the completion pool instead of
         // making the call pool grow without bound
+        // the cap is the completion pool's size: max(maxConcurrentRequests, 2 x cores)
         int cap = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
-        component.setMaxConcurrentRequests(cap + 2);
+        component.setMaxConcurrentRequests(2);
         java.util.concurrent.CountDownLatch routesBlocked = new java.util.concurrent.CountDownLatch(cap);
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -196,7 +197,7 @@ class LlmQueueProducerTest {
                             threads.add(name);
                             if (name.contains("LlmQueueCall")) {
                                 routesBlocked.countDown();
-                                release.await();
+                                assertTrue(release.await(20, TimeUnit.SECONDS));
                             }
                         });
             }

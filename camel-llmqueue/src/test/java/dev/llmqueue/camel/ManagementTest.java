@@ -174,7 +174,7 @@ class ManagementTest {
 
     @Test
     void listQueuedShowsEachWaitingRequestWithoutSecrets() throws Exception {
-        AsyncProducer producer = producer("&apiKey=sk-very-secret");
+        AsyncProducer producer = producer("&apiKey=sk-very-secret&httpHeaders.X-Gateway-Token=gw-very-secret");
         server.hold();
         CompletableFuture<Exchange> running = send(producer, "running", "HIGH");
         server.awaitArrivals(1);
@@ -186,6 +186,7 @@ class ManagementTest {
         assertTrue(line.contains("priority=LOW") && line.contains("model=llama3.2") && line.contains("ageMs="), line);
         assertTrue(line.contains("requestId="), line);
         assertTrue(!line.contains("sk-very-secret"), line);
+        assertTrue(!line.contains("gw-very-secret"), "an extra HTTP header's value may be a credential: " + line);
         server.release();
         running.get(10, TimeUnit.SECONDS);
         waiting.get(10, TimeUnit.SECONDS);

@@ -74,11 +74,17 @@ class SoakTest {
                     switch (i) {
                         case 3_000 -> burstDeadline = System.currentTimeMillis() + 100;
                         case 5_000 -> component.setMaxConcurrentRequests(4);
-                        case 6_000 -> simulator.setFaults(Faults.builder().rateLimited(1.0, Duration.ofSeconds(1)).build());
+                        case 6_000 -> {
+                            // every call answers 429: with all 8 slots kept (adaptive concurrency would halve them to
+                            // one), the backlog moves between attempts within moments
+                            component.setAdaptiveConcurrency(false);
+                            simulator.setFaults(Faults.builder().rateLimited(1.0, Duration.ofSeconds(1)).build());
+                        }
                         case 8_000 -> {
                             peakWaiting = component.getHighPriorityQueueSize() + component.getLowPriorityQueueSize();
                             peakRetrying = awaitRetrying(component, 1_000);
                             simulator.setFaults(faults);
+                            component.setAdaptiveConcurrency(true);
                         }
                         case 10_000 -> component.setDisableBackground(true);
                         case 12_000 -> component.setDisableBackground(false);

@@ -38,6 +38,12 @@ class StreamingTest {
     private StreamingServer server;
     private CamelContext context;
     private LlmQueueComponent component;
+    /** One permit per request that ended (onEnded), which for a stream comes after the route resumed. */
+    private final java.util.concurrent.Semaphore ended = new java.util.concurrent.Semaphore(0);
+
+    private void awaitEnded(int requests) throws InterruptedException {
+        assertTrue(ended.tryAcquire(requests, 10, TimeUnit.SECONDS), "expected " + requests + " requests to end");
+    }
 
     @AfterEach
     void tearDown() throws Exception {
@@ -54,6 +60,12 @@ class StreamingTest {
         context = new DefaultCamelContext();
         component = new LlmQueueComponent(name -> null);
         component.setMaxConcurrentRequests(1);
+        component.addListener(new LlmQueueListener() {
+            @Override
+            public void onEnded(RequestInfo request, Outcome outcome, LlmQueueRejectedException.Reason reason) {
+                ended.release();
+            }
+        });
         context.addComponent("llmqueue", component);
         context.start();
         String base = server.baseUrl() + (provider.equals("openai") ? "/v1" : "");
@@ -161,7 +173,7 @@ class StreamingTest {
         assertEquals(7, stream.promptTokens());
         assertEquals(3, stream.completionTokens());
         assertEquals("m", stream.responseModel());
-        assertEquals(1, component.getStatistics().timeToFirstTokenPercentiles(LlmQueuePriority.HIGH).get("count"));
+        assertEquals(1L, component.getStatistics().timeToFirstTokenPercentiles(LlmQueuePriority.HIGH).get("count"));
     }
 
     @Test
@@ -234,6 +246,7 @@ class StreamingTest {
         next.send(OLLAMA_DONE);
         next.end();
         assertEquals("ok", ((LlmStream) await(second).getMessage().getBody()).text());
+        awaitEnded(2);
         assertEquals(2, component.getCompletedCount(), "a closed stream is no failure");
     }
 
@@ -279,10 +292,10 @@ class StreamingTest {
         call.send(ollamaToken("partial"));
         LlmStream stream = (LlmStream) await(first).getMessage().getBody();
         call.send("{\"error\":\"model runner has unexpectedly stopped\"}");
-        call.end();
         assertEquals("partial", stream.next());
         LlmProviderException e = assertThrows(LlmProviderException.class, stream::hasNext);
         assertTrue(e.getMessage().contains("model runner has unexpectedly stopped"), e.getMessage());
+        awaitEnded(1);
         assertNull(server.pollCall(), "tokens were delivered: no retry");
         assertEquals(1, component.getFailedCount());
     }
@@ -295,7 +308,6 @@ class StreamingTest {
         call.send(openAiToken("partial"));
         LlmStream stream = (LlmStream) await(first).getMessage().getBody();
         call.send("data: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\"}}\n");
-        call.end();
         assertEquals("partial", stream.next());
         LlmProviderException e = assertThrows(LlmProviderException.class, stream::hasNext);
         assertTrue(e.getMessage().contains("The server had an error"), e.getMessage());
@@ -349,6 +361,131 @@ class StreamingTest {
         LlmProviderException e = assertThrows(LlmProviderException.class, stream::hasNext);
         assertTrue(e.getMessage().contains("requestTimeout (300 ms)"), e.getMessage());
         call.cut();
+    }
+
+    @Test
+    void theReaderAndTheSlotDoNotWaitForAServerThatKeepsItsConnectionOpenAfterTheLastEvent() throws Exception {
+        AsyncProducer producer = start("ollama", "requestTimeout=60000");
+        CompletableFuture<Exchange> first = send(producer, "hi");
+        StreamingServer.Call call = server.awaitCall().start();
+        call.send(ollamaToken("Hello"));
+        LlmStream stream = (LlmStream) await(first).getMessage().getBody();
+        send(producer, "next");
+        call.send(OLLAMA_DONE);
+        // no end(): the server keeps the connection open
+        assertEquals("Hello", stream.text());
+        assertTrue(server.awaitCall().body.contains("next"), "the slot came back without waiting for requestTimeout");
+        awaitEnded(1);
+        assertEquals(1, component.getCompletedCount());
+        call.cut();
+    }
+
+    @Test
+    void anErrorEventFailsTheReaderAtOnceEvenIfTheServerKeepsTheConnectionOpen() throws Exception {
+        AsyncProducer producer = start("openai", "requestTimeout=60000");
+        CompletableFuture<Exchange> first = send(producer, "hi");
+        StreamingServer.Call call = server.awaitCall().start();
+        call.send(openAiToken("partial"));
+        LlmStream stream = (LlmStream) await(first).getMessage().getBody();
+        send(producer, "next");
+        call.send("data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n");
+        assertEquals("partial", stream.next());
+        assertThrows(LlmProviderException.class, stream::hasNext);
+        assertTrue(server.awaitCall().body.contains("next"), "the slot came back at the error");
+        call.cut();
+    }
+
+    @Test
+    void keepAlivesBeforeTheFirstTokenDoNotStretchRequestTimeout() throws Exception {
+        AsyncProducer producer = start("openai", "requestTimeout=500&maxRetries=0");
+        CompletableFuture<Exchange> first = send(producer, "hi");
+        StreamingServer.Call call = server.awaitCall().start();
+        // the fake server's pace, not a synchronisation: a comment every 100 ms, never a token
+        while (!first.isDone() && call.send(": keep-alive\n")) {
+            Thread.sleep(100);
+        }
+        LlmProviderException e = assertInstanceOf(LlmProviderException.class, await(first).getException());
+        assertTrue(e.getMessage().contains("requestTimeout (500 ms)"), e.getMessage());
+        call.cut();
+    }
+
+    @Test
+    void keepAlivesAfterTheFirstTokenDoNotCountAsTokens() throws Exception {
+        AsyncProducer producer = start("openai", "requestTimeout=500");
+        CompletableFuture<Exchange> first = send(producer, "hi");
+        StreamingServer.Call call = server.awaitCall().start();
+        call.send(openAiToken("partial"));
+        LlmStream stream = (LlmStream) await(first).getMessage().getBody();
+        assertEquals("partial", stream.next());
+        CompletableFuture<Boolean> failed = CompletableFuture.supplyAsync(() -> {
+            try {
+                stream.hasNext();
+                return false;
+            } catch (Exception e) {
+                return e instanceof LlmProviderException && e.getMessage().contains("requestTimeout");
+            }
+        });
+        while (!failed.isDone() && call.send(": keep-alive\n")) {
+            Thread.sleep(100);
+        }
+        assertTrue(failed.get(10, TimeUnit.SECONDS));
+        call.cut();
+    }
+
+    @Test
+    void aToolCallFragmentWithAnAbsurdIndexFailsTheCallInsteadOfAllocating() throws Exception {
+        AsyncProducer producer = start("openai", "maxRetries=0");
+        CompletableFuture<Exchange> first = send(producer, "hi");
+        StreamingServer.Call call = server.awaitCall().start();
+        call.send("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":100000000,\"id\":\"x\","
+                  + "\"function\":{\"name\":\"f\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n");
+        LlmProviderException e = assertInstanceOf(LlmProviderException.class, await(first).getException());
+        assertTrue(e.getMessage().contains("index 100000000"), e.getMessage());
+        call.cut();
+    }
+
+    @Test
+    void aSurrogatePairSplitAcrossTwoDeltasReadsWholeFromTheInputStream() throws Exception {
+        AsyncProducer producer = start("ollama", "");
+        CompletableFuture<Exchange> first = send(producer, "hi");
+        StreamingServer.Call call = server.awaitCall().start();
+        call.send(ollamaToken("\\ud83d"));
+        InputStream in = await(first).getMessage().getBody(InputStream.class);
+        call.send(ollamaToken("\\ude00!"));
+        call.send(OLLAMA_DONE);
+        call.end();
+        assertEquals("\ud83d\ude00!", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theFirstTokenReachesTheRouteWhileSlowRoutesKeepEveryCompletionThreadBusy() throws Exception {
+        AsyncProducer producer = start("ollama", "");
+        int completionThreads = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+        java.util.concurrent.CountDownLatch slowRoutes = new java.util.concurrent.CountDownLatch(completionThreads);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        for (int i = 0; i < completionThreads; i++) {
+            // past their deadline on arrival: they end on the completion pool, where their routes then block
+            Exchange late = producer.getEndpoint().createExchange();
+            late.getMessage().setBody("late " + i);
+            late.getMessage().setHeader(LlmQueueConstants.DEADLINE, 1L);
+            producer.process(late, doneSync -> {
+                slowRoutes.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        assertTrue(slowRoutes.await(10, TimeUnit.SECONDS), "every completion thread runs a slow route");
+        CompletableFuture<Exchange> streamed = send(producer, "hi");
+        StreamingServer.Call call = server.awaitCall().start();
+        call.send(ollamaToken("first"));
+        LlmStream stream = (LlmStream) await(streamed).getMessage().getBody();
+        assertEquals("first", stream.next(), "resumed while the completion pool was busy");
+        release.countDown();
+        call.send(OLLAMA_DONE);
+        call.end();
     }
 
     // ---- reading it with Camel's converters ----

@@ -20,7 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DemoTest {
 
     /** Times are read in whole milliseconds: closer events than this are not compared. */
-    private static final long MARGIN_MILLIS = 30;
+    /**
+     * Wall-clock slack: a request counts as waiting, or as newer, only this far beyond the moments the demo measured.
+     * The gap between the queue choosing a call and the call thread stamping its start grows with the machine's load
+     * (30 ms failed at a load average of 14 on 2 cores); the exact order is pinned without clocks by the scheduler's
+     * own tests, this one checks the demo end to end.
+     */
+    private static final long MARGIN_MILLIS = 150;
 
     @Test
     void theDemoRunsOnTheSimulatorAndServesHighFirstAndNewestFirst() throws Exception {

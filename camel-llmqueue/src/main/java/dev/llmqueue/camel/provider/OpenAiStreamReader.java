@@ -62,8 +62,13 @@ final class OpenAiStreamReader extends LlmStreamReader {
     }
 
     /** Tool calls arrive in pieces: the id and name first, then the arguments' JSON text, piece by piece. */
-    private void addToolCallFragment(JsonNode fragment) {
-        int index = fragment.path("index").asInt(toolCalls.size());
+    private void addToolCallFragment(JsonNode fragment) throws LlmReplyFormatException {
+        // a fragment without an index continues the last call
+        int index = fragment.path("index").isInt() ? fragment.get("index").intValue() : Math.max(0, toolCalls.size() - 1);
+        if (index < 0 || index > toolCalls.size() + 64) {
+            throw new LlmReplyFormatException("a tool call fragment has the index " + index + " while "
+                                              + toolCalls.size() + " calls were started");
+        }
         while (toolCalls.size() <= index) {
             ObjectNode call = toolCalls.addObject();
             call.put("type", "function");
