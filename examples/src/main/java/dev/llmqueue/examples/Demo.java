@@ -17,6 +17,7 @@ import java.util.function.Function;
 import dev.llmqueue.camel.LlmQueueComponent;
 import dev.llmqueue.camel.LlmQueueConstants;
 import dev.llmqueue.camel.LlmQueueListener;
+import dev.llmqueue.camel.LlmStream;
 import dev.llmqueue.dashboard.LlmQueueDashboard;
 import org.apache.camel.AsyncProducer;
 import org.apache.camel.CamelContext;
@@ -28,7 +29,8 @@ import org.apache.camel.impl.DefaultCamelContext;
 
 /**
  * The seed's scenario, and more: background jobs (LOW) flood the queue while a user asks questions (HIGH). Prints a
- * live progress line while it runs, then the order the requests were served in, each one's wait, and a timeline.
+ * live progress line while it runs, then the order the requests were served in, each one's wait, and a timeline; then
+ * a user's streamed answer, printed token by token while background jobs flood the queue.
  */
 public final class Demo {
 
@@ -68,6 +70,32 @@ public final class Demo {
             new Step(1000, "knowledge-H", "LOW", "Grow the knowledge base: topic H"),
             new Step(1700, "user-I", "HIGH", "Thanks, goodbye!"));
 
+    /**
+     * The streaming part: a user's question at HIGH priority with {@code streaming=true}, sent while this many
+     * background jobs (LOW) flood the queue.
+     *
+     * @param lowQueuedBefore LOW requests queued (waiting or in a call) when the user asked, in the order they were sent
+     * @param lowStartedAfter of those, the ones the queue started after the user's question
+     * @param deltas          the answer's pieces, in the order they were printed
+     */
+    record Streamed(String question, List<String> lowQueuedBefore, List<String> lowStartedAfter, long waitMillis,
+                    long timeToFirstTokenMillis, long answerMillis, int lowWaitingAtFirstToken, List<String> deltas,
+                    String error) {
+        String answer() {
+            return String.join("", deltas);
+        }
+    }
+
+    /** What the demo showed: the scenario's requests, then the streamed answer under a flood. */
+    record Run(List<Outcome> outcomes, Streamed streamed) {
+        boolean failed() {
+            return streamed.error() != null || outcomes.stream().anyMatch(o -> o.error() != null);
+        }
+    }
+
+    static final int FLOOD = 6;
+    static final String STREAMED_QUESTION = "Why is the sky blue?";
+
     /** The simulated LLM's time per request: long enough for a queue to form. */
     static final Duration SERVICE_TIME = Duration.ofMillis(400);
 
@@ -76,13 +104,12 @@ public final class Demo {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> env = System.getenv();
-        List<Outcome> outcomes = play(env::get, System.out);
-        if (outcomes.stream().anyMatch(o -> o.error() != null)) {
+        if (play(env::get, System.out).failed()) {
             System.exit(1);
         }
     }
 
-    static List<Outcome> play(Function<String, String> env, PrintStream out) throws Exception {
+    static Run play(Function<String, String> env, PrintStream out) throws Exception {
         try (LlmBackend backend = LlmBackend.start(env, SERVICE_TIME, 2)) {
             out.println(backend.describe());
             CamelContext context = new DefaultCamelContext();
@@ -95,12 +122,16 @@ public final class Demo {
             context.addService(server);
             context.addRoutes(new LlmQueueDashboard());
             context.getPropertiesComponent().setInitialProperties(backend.properties());
+            String apiKey = env.apply("OPENAI_API_KEY") != null ? "&apiKey=RAW(" + env.apply("OPENAI_API_KEY") + ")" : "";
             context.addRoutes(new RouteBuilder() {
                 @Override
                 public void configure() {
                     from("direct:ask").routeId("ask")
-                            .to("llmqueue:{{llm.provider}}?model={{llm.model}}&baseUrl={{llm.baseUrl}}"
-                                + (env.apply("OPENAI_API_KEY") != null ? "&apiKey=RAW(" + env.apply("OPENAI_API_KEY") + ")" : ""));
+                            .to("llmqueue:{{llm.provider}}?model={{llm.model}}&baseUrl={{llm.baseUrl}}" + apiKey);
+                    // resumes at the first token with an LlmStream body: the answer as it is generated
+                    from("direct:ask-streamed").routeId("ask-streamed")
+                            .to("llmqueue:{{llm.provider}}?model={{llm.model}}&baseUrl={{llm.baseUrl}}&priority=HIGH"
+                                + "&streaming=true" + apiKey);
                 }
             });
             context.start();
@@ -115,12 +146,13 @@ public final class Demo {
                 warmUp(context, backend);
                 List<Outcome> outcomes = replay(context, queue, out);
                 report(outcomes, out);
+                Streamed streamed = streamUnderFlood(context, queue, out);
                 if (keepOpen > 0) {
                     out.printf("%nThe dashboard stays open for %d s: http://localhost:%d/llmqueue%n", keepOpen,
                             server.getPort());
                     TimeUnit.SECONDS.sleep(keepOpen);
                 }
-                return outcomes;
+                return new Run(outcomes, streamed);
             } finally {
                 context.stop();
             }
@@ -244,6 +276,93 @@ public final class Demo {
         outcomes.stream().filter(o -> o.step().name().equals("user-A")).findFirst()
                 .ifPresent(o -> out.println("\nuser-A asked \"" + o.step().prompt() + "\" and got: " + o.reply()));
         out.println("\nHIGH requests never wait behind LOW ones; within a priority the newest is served first (LIFO).");
+    }
+
+    /**
+     * {@link #FLOOD} background jobs (LOW) are queued at once, then a user asks at HIGH priority with
+     * {@code streaming=true}: the answer is printed token by token as the LLM generates it, while the LOW work waits
+     * and then goes on in the other slot.
+     */
+    static Streamed streamUnderFlood(CamelContext context, LlmQueueComponent queue, PrintStream out) throws Exception {
+        out.printf("%nStreaming: %d background jobs (LOW) flood the queue, then a user asks \"%s\" at HIGH priority"
+                   + " with streaming=true:%n", FLOOD, STREAMED_QUESTION);
+        AsyncProducer ask = context.getEndpoint("direct:ask").createAsyncProducer();
+        ask.start();
+        List<String> started = new CopyOnWriteArrayList<>();
+        LlmQueueListener startOrder = new LlmQueueListener() {
+            @Override
+            public void onCallStarted(RequestInfo request, int attempt, long waitNanos) {
+                if (attempt == 1) {
+                    started.add(request.requestId());
+                }
+            }
+        };
+        queue.addListener(startOrder);
+        List<CompletableFuture<Exchange>> flood = new ArrayList<>();
+        List<String> lowIds = new ArrayList<>();
+        try {
+            for (int i = 1; i <= FLOOD; i++) {
+                Exchange exchange = ask.getEndpoint().createExchange();
+                exchange.getMessage().setHeader(LlmQueueConstants.PRIORITY, "LOW");
+                exchange.getMessage().setBody("Background job " + i + ": summarise yesterday's tickets");
+                CompletableFuture<Exchange> done = new CompletableFuture<>();
+                flood.add(done);
+                // returns once the request is on its stack (or in a call): the request id is set by then
+                ask.process(exchange, doneSync -> done.complete(exchange));
+                lowIds.add(exchange.getMessage().getHeader(LlmQueueConstants.REQUEST_ID, String.class));
+            }
+            long sent = System.nanoTime();
+            out.print("user-S> ");
+            out.flush();
+            Exchange user = context.createProducerTemplate().send("direct:ask-streamed",
+                    e -> e.getMessage().setBody(STREAMED_QUESTION));
+            int lowWaiting = queue.getLowPriorityQueueSize();
+            String userId = user.getMessage().getHeader(LlmQueueConstants.REQUEST_ID, String.class);
+            List<String> deltas = new ArrayList<>();
+            String error = null;
+            if (user.getException() != null) {
+                error = user.getException().getMessage();
+            } else {
+                try (LlmStream answer = user.getMessage().getBody(LlmStream.class)) {
+                    while (answer.hasNext()) {
+                        String delta = answer.next();
+                        deltas.add(delta);
+                        out.print(delta);
+                        out.flush();
+                    }
+                } catch (Exception e) {
+                    error = e.getMessage();
+                }
+            }
+            long answerMillis = elapsedMillis(sent);
+            out.println(error != null ? "  FAILED: " + error : "");
+            CompletableFuture.allOf(flood.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+            int userRank = started.indexOf(userId);
+            List<String> startedAfter = lowIds.stream()
+                    .filter(id -> userRank >= 0 && started.indexOf(id) > userRank).toList();
+            long wait = header(user, LlmQueueConstants.WAIT_TIME);
+            long ttft = header(user, LlmQueueConstants.TIME_TO_FIRST_TOKEN);
+            out.printf("        %d pieces as they were generated; the first after %d ms (%d ms queued, then %d ms to the"
+                       + " first token), the last after %d ms.%n", deltas.size(), wait + ttft, wait, ttft, answerMillis);
+            out.printf("        The question went ahead of %d of the %d LOW jobs sent before it; %d were still waiting"
+                       + " at its first token.%n", startedAfter.size(), FLOOD, lowWaiting);
+            for (CompletableFuture<Exchange> low : flood) {
+                Exception failure = low.get().getException();
+                if (failure != null && error == null) {
+                    error = "a LOW job failed: " + failure.getMessage();
+                }
+            }
+            return new Streamed(STREAMED_QUESTION, lowIds, startedAfter, wait, ttft, answerMillis, lowWaiting, deltas,
+                    error);
+        } finally {
+            ask.stop();
+            queue.removeListener(startOrder);
+        }
+    }
+
+    private static long header(Exchange exchange, String name) {
+        Long value = exchange.getMessage().getHeader(name, Long.class);
+        return value == null ? 0 : value;
     }
 
     private static void summary(List<Outcome> outcomes, String priority, PrintStream out) {

@@ -13,6 +13,9 @@ import dev.llmqueue.simulator.LlmSimulator;
  */
 final class LlmBackend implements AutoCloseable {
 
+    /** The simulator's pace for streamed replies ({@code streaming=true}): slow enough to watch with {@code curl -N}. */
+    static final double SIMULATED_TOKENS_PER_SECOND = 10;
+
     final String provider;
     final String baseUrl;
     final String model;
@@ -43,6 +46,7 @@ final class LlmBackend implements AutoCloseable {
         LlmSimulator simulator = LlmSimulator.builder()
                 .serviceTime(simulatedServiceTime)
                 .parallelism(simulatedParallelism)
+                .tokensPerSecond(SIMULATED_TOKENS_PER_SECOND)
                 .build()
                 .start();
         return new LlmBackend(provider, openai ? simulator.openAiBaseUrl() : simulator.ollamaBaseUrl(), model,
@@ -59,7 +63,8 @@ final class LlmBackend implements AutoCloseable {
         if (simulator != null) {
             return "No LLM_BASE_URL set: using the built-in LLM simulator at " + baseUrl + " (" + provider + " API, "
                    + simulator.parallelism() + " requests in parallel, " + simulator.serviceTime().toMillis()
-                   + " ms each). Set LLM_BASE_URL to use a real server.";
+                   + " ms each; streamed at " + (int) simulator.tokensPerSecond() + " tokens a second). Set LLM_BASE_URL"
+                   + " to use a real server.";
         }
         return "Using the " + provider + " server at " + baseUrl + " with model " + model;
     }

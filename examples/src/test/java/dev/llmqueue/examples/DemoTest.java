@@ -31,11 +31,12 @@ class DemoTest {
     @Test
     void theDemoRunsOnTheSimulatorAndServesHighFirstAndNewestFirst() throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        List<Outcome> outcomes;
+        Demo.Run run;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
             // the dashboard on any free port
-            outcomes = Demo.play(Map.of("DASHBOARD_PORT", "0")::get, out);
+            run = Demo.play(Map.of("DASHBOARD_PORT", "0")::get, out);
         }
+        List<Outcome> outcomes = run.outcomes();
         String output = buffer.toString(StandardCharsets.UTF_8);
         assertTrue(output.lines().findFirst().orElse("").contains("built-in LLM simulator"), output);
         assertTrue(output.matches("(?s).*Dashboard: http://localhost:\\d+/llmqueue .*"), output);
@@ -60,20 +61,46 @@ class DemoTest {
     }
 
     @Test
+    void theStreamedAnswerIsPrintedTokenByTokenAheadOfTheFlood() throws Exception {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        Demo.Run run;
+        try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
+            run = Demo.play(Map.<String, String> of()::get, out);
+        }
+        String output = buffer.toString(StandardCharsets.UTF_8);
+        Demo.Streamed streamed = run.streamed();
+        assertNull(streamed.error(), output);
+        // the simulator's answer has 12 words, each streamed on its own
+        assertEquals(12, streamed.deltas().size(), streamed.deltas().toString());
+        assertTrue(streamed.answer().startsWith("Simulated answer to: " + Demo.STREAMED_QUESTION), streamed.answer());
+        assertTrue(output.contains("user-S> " + streamed.answer() + System.lineSeparator()), output);
+        // from the queue's own record of the order it started the calls in, no clock involved: the first two LOW jobs
+        // took the two slots as they were sent; the question, sent after all six, started before the LOW jobs still
+        // waiting (four, unless this machine stalled for a whole LOW call before the question was sent)
+        int ahead = streamed.lowStartedAfter().size();
+        assertTrue(ahead >= 1 && ahead <= Demo.FLOOD - 2, ahead + " LOW jobs started after the question\n" + output);
+        assertTrue(output.contains("The question went ahead of " + ahead + " of the " + Demo.FLOOD + " LOW jobs"),
+                output);
+    }
+
+    @Test
     void withLlmBaseUrlTheDemoUsesThatServerInsteadOfTheSimulator() throws Exception {
         try (LlmSimulator external = LlmSimulator.builder().build().start()) {
             ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            List<Outcome> outcomes;
+            Demo.Run run;
             try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-                outcomes = Demo.play(Map.of("LLM_BASE_URL", external.openAiBaseUrl(), "LLM_PROVIDER", "openai",
+                run = Demo.play(Map.of("LLM_BASE_URL", external.openAiBaseUrl(), "LLM_PROVIDER", "openai",
                         "LLM_MODEL", "gpt-4o-mini", "OPENAI_API_KEY", "sk-demo", "DASHBOARD_PORT", "0")::get, out);
             }
             String firstLine = buffer.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
             assertTrue(firstLine.startsWith("Using the openai server at " + external.openAiBaseUrl()), firstLine);
+            List<Outcome> outcomes = run.outcomes();
             assertEquals(Demo.SCENARIO.size(), outcomes.size());
             outcomes.forEach(o -> assertNull(o.error(), o.step().name()));
-            // the scenario plus the warm-up call, all on /v1/chat/completions
-            assertEquals(Demo.SCENARIO.size() + 1,
+            assertNull(run.streamed().error());
+            assertTrue(run.streamed().answer().startsWith("Simulated answer to: " + Demo.STREAMED_QUESTION));
+            // the scenario, the warm-up call, the flood and the streamed question, all on /v1/chat/completions
+            assertEquals(Demo.SCENARIO.size() + 1 + Demo.FLOOD + 1,
                     external.recorded().stream().filter(c -> c.path().equals("/v1/chat/completions")).count());
         }
     }
