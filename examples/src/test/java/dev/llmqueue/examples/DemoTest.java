@@ -65,7 +65,7 @@ class DemoTest {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         Demo.Run run;
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            run = Demo.play(Map.<String, String> of()::get, out);
+            run = Demo.play(Map.of("DASHBOARD_PORT", "0")::get, out);
         }
         String output = buffer.toString(StandardCharsets.UTF_8);
         Demo.Streamed streamed = run.streamed();
