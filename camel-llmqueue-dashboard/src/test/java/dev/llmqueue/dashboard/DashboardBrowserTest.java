@@ -124,12 +124,15 @@ class DashboardBrowserTest {
 
     @Test
     void aLowFloodAndHighRequestsMoveTheStacksTheSlotsAndTheChart() throws Exception {
-        open(Duration.ofMillis(150), new LlmQueueDashboard());
+        // the first two LOW calls take 3 s, so every HIGH request has arrived before a slot frees, however slow
+        // the machine; then the rest drains quickly
+        open(Duration.ofSeconds(3), new LlmQueueDashboard());
         assertEquals(0, number("lowPriorityQueueSize"));
         List<CompletableFuture<Exchange>> all = new ArrayList<>(fixture.send("LOW", 40));
         all.addAll(fixture.send("HIGH", 5));
         // while the flood drains: the figures and the chart move
         chromium.waiting().until(d -> number("lowPriorityQueueSize") >= 20 && field("activeRequests").equals("2 / 2"));
+        fixture.simulator.setServiceTime(Duration.ofMillis(150));
         chromium.waiting().until(d -> chart("stacks", "data-max") >= 20);
         chromium.screenshot("flood");
         for (CompletableFuture<Exchange> done : all) {
