@@ -46,13 +46,25 @@ public final class Harness implements AutoCloseable {
     }
 
     private static final LlmProvider OLLAMA = LlmProvider.forName("ollama");
-    private static final Processor DONE = exchange -> {
+    static final Processor DONE = exchange -> {
+        long now = System.nanoTime();
         Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
         if (ticket != null) {
-            ticket.finish(System.nanoTime(), null);
+            if (ticket.dispatched == 0) {
+                // llmqueue: when its call thread started the call (only while armed, at 1 in flight)
+                ticket.dispatched = CallClock.startOf(exchange);
+            }
+            ticket.finish(now, null);
         }
     };
-    private static final Processor FAILED = exchange -> {
+    /** First in a seda consumer's route: when the consumer thread took the exchange (the end of fifo's hand-off). */
+    static final Processor DISPATCHED = exchange -> {
+        Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
+        if (ticket != null) {
+            ticket.dispatched = System.nanoTime();
+        }
+    };
+    static final Processor FAILED = exchange -> {
         Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (ticket != null) {
@@ -94,6 +106,7 @@ public final class Harness implements AutoCloseable {
         queue.setMaxHighQueueSize(2_000_000);
         queue.setMaxLowQueueSize(2_000_000);
         queue.setMaxConcurrentRequests(8);
+        queue.addListener(new CallClock());
         context.addComponent("llmqueue", queue);
         HttpComponent http = context.getComponent("http", HttpComponent.class);
         http.setHttpClientConfigurer(ReplyClock::install);
@@ -131,7 +144,7 @@ public final class Harness implements AutoCloseable {
         String name = "fifo-" + server + "-" + consumers;
         String seda = "seda:" + name + "?concurrentConsumers=" + consumers + "&size=2000000";
         builder.from("direct:" + name).routeId("enter-" + name).to(seda);
-        builder.from(seda).routeId(name).to(httpUri(simulator(server))).process(DONE);
+        builder.from(seda).routeId(name).process(DISPATCHED).to(httpUri(simulator(server))).process(DONE);
     }
 
     /**
@@ -277,6 +290,10 @@ public final class Harness implements AutoCloseable {
         final String priority;
         volatile long start;
         volatile long end;
+        /** When the thread that makes the call had the request (llmqueue: call thread; fifo: seda consumer); 0 if unknown. */
+        volatile long dispatched;
+        /** Streaming: when the first delta was in the route's hands; 0 if none. */
+        volatile long firstToken;
         volatile Throwable failure;
         private final Listener listener;
         private volatile Thread waiter;
