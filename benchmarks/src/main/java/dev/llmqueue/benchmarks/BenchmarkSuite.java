@@ -343,31 +343,16 @@ public final class BenchmarkSuite {
     private void parks(Harness harness, LoadDriver driver) throws Exception {
         results.parkRequests = sizes.parkRequests();
         log("5. JFR: thread parks per request at 1 in flight, %,d requests per contender", sizes.parkRequests());
-        // the idle rate first: the harness's idle threads (75 seda consumers polling once a second, the timers) park
-        // whatever the contender; that rate times a run's length is taken off the run's counts
-        long idleMillis = Math.max(500, Math.min(2000, sizes.parkRequests()));
-        long idle0 = System.nanoTime();
-        Map<String, Integer> idle = JfrProfile.parks(() -> {
-            Thread.sleep(idleMillis);
-            return 0;
-        });
-        double idleSeconds = (System.nanoTime() - idle0) / 1e9;
         for (Contender c : Contender.values()) {
             Harness.Target target = harness.target(Server.instant, c, 8);
-            long t0 = System.nanoTime();
+            // parks of 100 ms or more are idle threads polling (the harness's seda consumers wait 1 s at a time), not
+            // hand-offs: a request here takes well under a millisecond
             Map<String, Integer> parks = JfrProfile.parks(() -> {
                 driver.serial(target, "parks", sizes.parkRequests());
                 return 0;
-            });
-            double seconds = (System.nanoTime() - t0) / 1e9;
+            }, Duration.ofMillis(100));
             Map<String, Double> perRequest = new LinkedHashMap<>();
-            parks.forEach((group, n) -> {
-                double background = idle.getOrDefault(group, 0) * seconds / idleSeconds;
-                double per = Math.max(0, n - background) / sizes.parkRequests();
-                if (per > 0) {
-                    perRequest.put(group, per);
-                }
-            });
+            parks.forEach((group, n) -> perRequest.put(group, n / (double) sizes.parkRequests()));
             results.parksPerRequest.put(c, perRequest);
             log("    %-8s %s", c, perRequest);
         }

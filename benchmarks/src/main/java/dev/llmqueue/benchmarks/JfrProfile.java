@@ -74,9 +74,9 @@ final class JfrProfile {
     /**
      * Thread parks (JFR {@code jdk.ThreadPark}, every one: threshold 0) during {@code run}, by thread group: each is a
      * thread that went to sleep and was woken again (by a hand-off, or its timeout), the cost a hand-off pays on top of
-     * its work. Returns group to count, largest first.
+     * its work. Only parks shorter than {@code shorterThan} count. Returns group to count, largest first.
      */
-    static Map<String, Integer> parks(Run run) throws Exception {
+    static Map<String, Integer> parks(Run run, Duration shorterThan) throws Exception {
         Path file = Files.createTempFile("llmqueue-bench-parks", ".jfr");
         Map<String, Integer> byThread = new HashMap<>();
         try (Recording recording = new Recording()) {
@@ -88,7 +88,8 @@ final class JfrProfile {
         }
         try {
             for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
-                if (!event.getEventType().getName().equals("jdk.ThreadPark")) {
+                if (!event.getEventType().getName().equals("jdk.ThreadPark")
+                    || event.getDuration().compareTo(shorterThan) >= 0) {
                     continue;
                 }
                 String thread = event.getThread() != null ? event.getThread().getJavaName() : "?";

@@ -666,6 +666,23 @@ final class Report {
         breakdown();
     }
 
+    private void parksTable(Map<Contender, Map<String, Double>> parks) {
+        p("| contender | parks per request, by thread |");
+        p("|---|---|");
+        for (Map.Entry<Contender, Map<String, Double>> e : parks.entrySet()) {
+            List<String> parts = new ArrayList<>();
+            double total = 0;
+            for (Map.Entry<String, Double> g : e.getValue().entrySet()) {
+                total += g.getValue();
+                if (g.getValue() >= 0.05) {
+                    parts.add(f("`%s` %.2f", g.getKey(), g.getValue()));
+                }
+            }
+            p("| %s | %.2f in all: %s |", e.getKey().label(), total, String.join(", ", parts));
+        }
+        p("");
+    }
+
     /** Section 5's second part: the parts of a request at 1 in flight, the JFR of parks, and the verdict on F1. */
     private void breakdown() {
         if (r.serialDispatch.isEmpty()) {
@@ -696,25 +713,12 @@ final class Report {
         if (!r.parksPerRequest.isEmpty()) {
             p("A short JFR (`jdk.ThreadPark` events, every one, no stack traces) over %,d more requests per contender at 1"
               + " in flight counts the times a thread went to sleep and was woken: the price of a hand-off on top of its"
-              + " work. Parks per request, by thread (`main` is the load driver waiting for the route to resume), after"
-              + " taking off what the same threads do idle (a recording without requests: the harness's idle seda"
-              + " consumers poll once a second):",
+              + " work. Parks per request, by thread (`main` is the load driver waiting for the route to resume);"
+              + " parks of 100 ms or more are left out (idle threads polling: the harness's 75 idle seda consumers"
+              + " wait a second at a time):",
                     r.parkRequests);
             p("");
-            p("| contender | parks per request, by thread |");
-            p("|---|---|");
-            for (Map.Entry<Contender, Map<String, Double>> e : r.parksPerRequest.entrySet()) {
-                List<String> parts = new ArrayList<>();
-                double total = 0;
-                for (Map.Entry<String, Double> g : e.getValue().entrySet()) {
-                    total += g.getValue();
-                    if (g.getValue() >= 0.05) {
-                        parts.add(f("`%s` %.2f", g.getKey(), g.getValue()));
-                    }
-                }
-                p("| %s | %.2f in all: %s |", e.getKey().label(), total, String.join(", ", parts));
-            }
-            p("");
+            parksTable(r.parksPerRequest);
         }
         long added = r.serial.get(Contender.llmqueue).p50() - r.serial.get(Contender.direct).p50();
         long handoff = r.serialHandoff.get(Contender.llmqueue).p50();
