@@ -310,6 +310,9 @@ public final class BenchmarkSuite {
                 results.serialHandoff.get(c).addAll(l.handoff());
                 results.serialDispatch.get(c).addAll(l.dispatch());
                 results.serialCall.get(c).addAll(l.call());
+                for (int i = 0; i < results.serialSteps.length; i++) {
+                    results.serialSteps[i].addAll(l.steps()[i]);
+                }
                 results.serialRoundP50.get(c).add(l.latency().p50() / 1e3);
                 results.overheadFailures += l.failures();
             }
@@ -456,6 +459,8 @@ public final class BenchmarkSuite {
                     results.streamToFirstByte.get(c).addAll(s.toFirstByte());
                     results.streamFirstByteToDelta.get(c).addAll(s.firstByteToDelta());
                     results.streamWhole.get(c).addAll(s.whole());
+                    results.streamFirstByteToEvent.addAll(s.firstByteToEvent());
+                    results.streamEventToDelta.addAll(s.eventToDelta());
                     results.streamRoundP50.get(c).add(s.ttft().p50() / 1e3);
                     results.streamFailures += s.failures();
                 }

@@ -39,10 +39,27 @@ public final class LoadDriver implements AutoCloseable {
      * call has the request (llmqueue: a call thread; fifo: a seda consumer; none for direct), and {@code call}, from
      * then (direct: from sending) → the HTTP reply's head at the client; {@code handoff} is reply → route resumed.
      */
-    public record Latencies(Samples latency, Samples handoff, int failures, Samples dispatch, Samples call) {
+    public record Latencies(Samples latency, Samples handoff, int failures, Samples dispatch, Samples call,
+                            Samples[] steps) {
 
         Latencies(Samples latency, Samples handoff, int failures) {
-            this(latency, handoff, failures, new Samples(16), new Samples(16));
+            this(latency, handoff, failures, new Samples(16), new Samples(16), Steps.none());
+        }
+    }
+
+    /**
+     * llmqueue's reply → route resumed, in the steps its listeners report: reply at the client → call ended (body read,
+     * JSON parsed); → request ended (slot given back, next request dispatched); → route resumed.
+     */
+    enum Steps {
+        readAndParse, releaseAndDispatch, resume;
+
+        static Samples[] none() {
+            Samples[] s = new Samples[values().length];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = new Samples(16);
+            }
+            return s;
         }
     }
 
@@ -55,6 +72,7 @@ public final class LoadDriver implements AutoCloseable {
         Samples handoff = new Samples(count);
         Samples dispatch = new Samples(count);
         Samples call = new Samples(count);
+        Samples[] steps = Steps.none();
         int failures = 0;
         byte[][] payloads = payloads(target, tag, count);
         ReplyClock.arm(count);
@@ -83,13 +101,19 @@ public final class LoadDriver implements AutoCloseable {
                 }
                 if (reply != 0) {
                     call.add(reply - (dispatched != 0 ? dispatched : ticket.start));
+                    CallClock.Steps st = ticket.steps;
+                    if (st.callEnded() != 0 && st.ended() != 0) {
+                        steps[Steps.readAndParse.ordinal()].add(st.callEnded() - reply);
+                        steps[Steps.releaseAndDispatch.ordinal()].add(st.ended() - st.callEnded());
+                        steps[Steps.resume.ordinal()].add(ticket.end - st.ended());
+                    }
                 }
             }
         } finally {
             ReplyClock.disarm();
             CallClock.disarm();
         }
-        return new Latencies(latency, handoff, failures, dispatch, call);
+        return new Latencies(latency, handoff, failures, dispatch, call, steps);
     }
 
     /**

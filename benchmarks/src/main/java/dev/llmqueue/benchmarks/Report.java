@@ -710,6 +710,18 @@ final class Report {
                     f("%s (mean %s)", us(h.p50()), us((long) h.mean())), us(w.p50()), us((long) w.mean()));
         }
         p("");
+        if (r.serialSteps[0].size() > 0) {
+            Samples[] st = r.serialSteps;
+            p("llmqueue's reply → route resumed, in the steps its listeners report (`onCallEnded`, `onEnded`; the same"
+              + " listener, %,d requests): **reply at the client → call ended** (body read, connection back to the pool,"
+              + " the requestTimeout abort cancelled, JSON parsed) %s (mean %s); **→ request ended** (slot given back"
+              + " under the scheduler's lock, the next request looked for, the outcome counted) %s (mean %s);"
+              + " **→ route resumed** (headers set, Camel's callback, the route's next processor, on the same call"
+              + " thread) %s (mean %s). direct's whole reply → resume, camel-http reading the body and returning: %s.",
+                    st[0].size(), us(st[0].p50()), us((long) st[0].mean()), us(st[1].p50()), us((long) st[1].mean()),
+                    us(st[2].p50()), us((long) st[2].mean()), us(r.serialHandoff.get(Contender.direct).p50()));
+            p("");
+        }
         if (!r.parksPerRequest.isEmpty()) {
             p("A short JFR (`jdk.ThreadPark` events, every one, no stack traces) over %,d more requests per contender at 1"
               + " in flight counts the times a thread went to sleep and was woken: the price of a hand-off on top of its"
@@ -811,6 +823,15 @@ final class Report {
         long addedTtft = q.p50() - d.p50();
         Samples fb = r.streamFirstByteToDelta.get(Contender.llmqueue);
         Samples fbDirect = r.streamFirstByteToDelta.get(Contender.direct);
+        if (r.streamFirstByteToEvent.size() > 0) {
+            p("llmqueue's first byte → first delta, in the steps its listener reports (`onFirstToken`, called on the"
+              + " call thread just before the exchange is handed to be resumed): **first byte → first token read**"
+              + " (the NDJSON line read and parsed) %s (mean %s); **→ first delta in the route** (the completion pool"
+              + " wakes a thread, which sets the headers and body and resumes the route, whose first `next()` returns)"
+              + " %s (mean %s).", us(r.streamFirstByteToEvent.p50()), us((long) r.streamFirstByteToEvent.mean()),
+                    us(r.streamEventToDelta.p50()), us((long) r.streamEventToDelta.mean()));
+            p("");
+        }
         p("llmqueue's TTFT pays two thread hand-offs: route thread → call thread (dispatch: %s at p50, fifo's %s),"
           + " and call thread → completion thread at the first token, which is always a hand-off for a stream (the call"
           + " thread keeps the slot and goes on reading, so the route cannot resume on it): first byte → first delta"

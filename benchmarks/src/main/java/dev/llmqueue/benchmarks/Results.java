@@ -38,6 +38,8 @@ public final class Results {
     /** At 1 in flight, the parts: sent → the calling thread has it; → the reply at the client (see LoadDriver). */
     public final Map<Contender, Samples> serialDispatch = new EnumMap<>(Contender.class);
     public final Map<Contender, Samples> serialCall = new EnumMap<>(Contender.class);
+    /** At 1 in flight, llmqueue's reply → route resumed in the steps of {@link LoadDriver.Steps}. */
+    public final Samples[] serialSteps = LoadDriver.Steps.none();
     /** At 1 in flight: the JVM's context switches per request (all threads, simulator included). */
     public final Map<Contender, Double> serialSwitches = new EnumMap<>(Contender.class);
     /** At 1 in flight, a short JFR: thread parks per request, by thread group. */
@@ -50,6 +52,9 @@ public final class Results {
     public final Map<Contender, Samples> streamToFirstByte = new EnumMap<>(Contender.class);
     public final Map<Contender, Samples> streamFirstByteToDelta = new EnumMap<>(Contender.class);
     public final Map<Contender, Samples> streamWhole = new EnumMap<>(Contender.class);
+    /** llmqueue: first byte → the component's onFirstToken (line read, parsed), and from there → first delta. */
+    public final Samples streamFirstByteToEvent = new Samples();
+    public final Samples streamEventToDelta = new Samples();
     public final Map<Contender, List<Double>> streamRoundP50 = new EnumMap<>(Contender.class);
     public int streamFailures;
     /** 6. HIGH under a LOW flood, streamed. */

@@ -187,7 +187,7 @@ final class StreamBench implements AutoCloseable {
 
     /** What a run at 1 in flight measured, per request: TTFT and its parts, and the whole stream. */
     record Serial(Samples ttft, Samples dispatch, Samples toFirstByte, Samples firstByteToDelta, Samples whole,
-                  int failures) {
+                  int failures, Samples firstByteToEvent, Samples eventToDelta) {
     }
 
     /**
@@ -201,6 +201,8 @@ final class StreamBench implements AutoCloseable {
         Samples toFirstByte = new Samples(count);
         Samples firstByteToDelta = new Samples(count);
         Samples whole = new Samples(count);
+        Samples firstByteToEvent = new Samples(count);
+        Samples eventToDelta = new Samples(count);
         int failures = 0;
         byte[][] payloads = new byte[count][];
         if (c != Contender.llmqueue) {
@@ -236,13 +238,20 @@ final class StreamBench implements AutoCloseable {
                 if (firstByte != 0) {
                     toFirstByte.add(firstByte - (dispatched != 0 ? dispatched : ticket.start));
                     firstByteToDelta.add(ticket.firstToken - firstByte);
+                    long event = ticket.steps.firstToken();
+                    if (event != 0) {
+                        // llmqueue: the component's onFirstToken, just before it hands the exchange to be resumed
+                        firstByteToEvent.add(event - firstByte);
+                        eventToDelta.add(ticket.firstToken - event);
+                    }
                 }
             }
         } finally {
             ReplyClock.disarm();
             CallClock.disarm();
         }
-        return new Serial(ttft, dispatch, toFirstByte, firstByteToDelta, whole, failures);
+        return new Serial(ttft, dispatch, toFirstByte, firstByteToDelta, whole, failures, firstByteToEvent,
+                eventToDelta);
     }
 
     /** llmqueue: until the call thread has given its slot back (it reads the server's last event after the route's). */
