@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@code performance.md} and its PNG plots.
  *
  * <pre>
- * java -cp ... dev.llmqueue.benchmarks.BenchmarkSuite --out docs [--quick] [--only jmh,heap,overhead,throughput,flood,profile]
+ * java -cp ... dev.llmqueue.benchmarks.BenchmarkSuite --out docs [--quick] [--only jmh,heap,overhead,throughput,flood,profile,stream]
  * </pre>
  */
 public final class BenchmarkSuite {
@@ -106,7 +106,12 @@ public final class BenchmarkSuite {
                 }
             }
         }
+        if (wanted("stream")) {
+            stream();
+        }
         results.wallSeconds = (System.nanoTime() - startNanos) / 1e9;
+        results.loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        results.loadMax = Math.max(results.loadMax, results.loadAfter);
         Files.createDirectories(out);
         Path report = new Report(results, sizes, out).write();
         log("done in %.0f s", results.wallSeconds);
@@ -283,16 +288,31 @@ public final class BenchmarkSuite {
             results.rateHandoff.put(c, new Samples());
             results.serialRoundP50.put(c, new ArrayList<>());
             results.rateRoundP50.put(c, new ArrayList<>());
+            results.serialDispatch.put(c, new Samples());
+            results.serialCall.put(c, new Samples());
         }
+        Map<Contender, long[]> switches = new HashMap<>();
         log("1/5. latency at 1 in flight: %d rounds x %,d requests per contender", sizes.rounds(),
                 sizes.serialPerRound());
         for (int round = 0; round < sizes.rounds(); round++) {
             for (int k = 0; k < order.length; k++) {
                 Contender c = order[(round + k) % order.length];
-                LoadDriver.Latencies l = driver.serial(harness.target(Server.instant, c, 8), "serial",
-                        sizes.serialPerRound());
+                Harness.Target target = harness.target(Server.instant, c, 8);
+                long switches0 = ContextSwitches.total();
+                LoadDriver.Latencies l = driver.serial(target, "serial", sizes.serialPerRound());
+                long switched = ContextSwitches.total() - switches0;
+                if (switches0 >= 0 && switched >= 0) {
+                    long[] sw = switches.computeIfAbsent(c, x -> new long[2]);
+                    sw[0] += switched;
+                    sw[1] += sizes.serialPerRound();
+                }
                 results.serial.get(c).addAll(l.latency());
                 results.serialHandoff.get(c).addAll(l.handoff());
+                results.serialDispatch.get(c).addAll(l.dispatch());
+                results.serialCall.get(c).addAll(l.call());
+                for (int i = 0; i < results.serialSteps.length; i++) {
+                    results.serialSteps[i].addAll(l.steps()[i]);
+                }
                 results.serialRoundP50.get(c).add(l.latency().p50() / 1e3);
                 results.overheadFailures += l.failures();
             }
@@ -300,6 +320,10 @@ public final class BenchmarkSuite {
                     last(results.serialRoundP50.get(Contender.direct)), last(results.serialRoundP50.get(Contender.llmqueue)),
                     last(results.serialRoundP50.get(Contender.fifo)));
         }
+        for (Map.Entry<Contender, long[]> e : switches.entrySet()) {
+            results.serialSwitches.put(e.getKey(), e.getValue()[0] / (double) Math.max(1, e.getValue()[1]));
+        }
+        parks(harness, driver);
         log("1/5. latency at %,d req/s: %d rounds x %,d requests per contender", sizes.ratePerSecond(), sizes.rounds(),
                 sizes.ratePerRound());
         for (int round = 0; round < sizes.rounds(); round++) {
@@ -315,6 +339,25 @@ public final class BenchmarkSuite {
             log("    round %d: p50 direct %.0f us, llmqueue %.0f us, fifo %.0f us", round + 1,
                     last(results.rateRoundP50.get(Contender.direct)), last(results.rateRoundP50.get(Contender.llmqueue)),
                     last(results.rateRoundP50.get(Contender.fifo)));
+        }
+    }
+
+    /** A short JFR of thread parks at 1 in flight, per contender: who goes to sleep and is woken, per request. */
+    private void parks(Harness harness, LoadDriver driver) throws Exception {
+        results.parkRequests = sizes.parkRequests();
+        log("5. JFR: thread parks per request at 1 in flight, %,d requests per contender", sizes.parkRequests());
+        for (Contender c : Contender.values()) {
+            Harness.Target target = harness.target(Server.instant, c, 8);
+            // parks of 100 ms or more are idle threads polling (the harness's seda consumers wait 1 s at a time), not
+            // hand-offs: a request here takes well under a millisecond
+            Map<String, Integer> parks = JfrProfile.parks(() -> {
+                driver.serial(target, "parks", sizes.parkRequests());
+                return 0;
+            }, Duration.ofMillis(100));
+            Map<String, Double> perRequest = new LinkedHashMap<>();
+            parks.forEach((group, n) -> perRequest.put(group, n / (double) sizes.parkRequests()));
+            results.parksPerRequest.put(c, perRequest);
+            log("    %-8s %s", c, perRequest);
         }
     }
 
@@ -386,6 +429,68 @@ public final class BenchmarkSuite {
         }
     }
 
+    // ------------------------------------------------------------------ 6: streaming
+
+    private void stream() throws Exception {
+        Contender[] order = Contender.values();
+        for (Contender c : order) {
+            results.streamTtft.put(c, new Samples());
+            results.streamDispatch.put(c, new Samples());
+            results.streamToFirstByte.put(c, new Samples());
+            results.streamFirstByteToDelta.put(c, new Samples());
+            results.streamWhole.put(c, new Samples());
+            results.streamRoundP50.put(c, new ArrayList<>());
+        }
+        try (StreamBench bench = new StreamBench(sizes)) {
+            int warm = Math.max(25, sizes.warmupRequests() / 8);
+            log("6. streaming warm-up: %,d streamed requests per contender", warm);
+            for (Contender c : order) {
+                bench.serial(c, "warm", warm);
+            }
+            log("6. TTFT at 1 in flight: %d rounds x %,d streamed requests per contender (%d tokens at %.0f/s, first"
+                + " at once)", sizes.streamRounds(), sizes.streamSerialPerRound(), sizes.streamTokens(),
+                    sizes.streamTokensPerSecond());
+            for (int round = 0; round < sizes.streamRounds(); round++) {
+                for (int k = 0; k < order.length; k++) {
+                    Contender c = order[(round + k) % order.length];
+                    StreamBench.Serial s = bench.serial(c, "stream", sizes.streamSerialPerRound());
+                    results.streamTtft.get(c).addAll(s.ttft());
+                    results.streamDispatch.get(c).addAll(s.dispatch());
+                    results.streamToFirstByte.get(c).addAll(s.toFirstByte());
+                    results.streamFirstByteToDelta.get(c).addAll(s.firstByteToDelta());
+                    results.streamWhole.get(c).addAll(s.whole());
+                    results.streamFirstByteToEvent.addAll(s.firstByteToEvent());
+                    results.streamEventToDelta.addAll(s.eventToDelta());
+                    results.streamRoundP50.get(c).add(s.ttft().p50() / 1e3);
+                    results.streamFailures += s.failures();
+                }
+                log("    round %d: TTFT p50 direct %.0f us, llmqueue %.0f us, fifo %.0f us", round + 1,
+                        last(results.streamRoundP50.get(Contender.direct)),
+                        last(results.streamRoundP50.get(Contender.llmqueue)),
+                        last(results.streamRoundP50.get(Contender.fifo)));
+            }
+            for (Contender c : order) {
+                log("    %-8s TTFT p50 %.0f us: dispatch %.0f us, to the first byte %.0f us, first byte to first delta %.0f us;"
+                    + " whole stream %.0f us", c, results.streamTtft.get(c).p50() / 1e3,
+                        results.streamDispatch.get(c).p50() / 1e3, results.streamToFirstByte.get(c).p50() / 1e3,
+                        results.streamFirstByteToDelta.get(c).p50() / 1e3, results.streamWhole.get(c).p50() / 1e3);
+            }
+            log("6. HIGH TTFT under a LOW flood, streamed: %d slots, first token %d ms after the slot, %d tokens at"
+                + " %.0f/s; LOW backlog %d, HIGH %.0f/s for %.0f s", sizes.streamFloodParallelism(),
+                    sizes.streamFloodTtftMillis(), sizes.streamFloodTokens(), sizes.streamFloodTokensPerSecond(),
+                    sizes.streamFloodBacklog(), sizes.streamFloodHighPerSecond(), sizes.streamFloodSeconds());
+            for (Contender c : new Contender[] {Contender.llmqueue, Contender.fifo, Contender.direct}) {
+                StreamBench.Flood f = bench.flood(c, sizes.streamFloodBacklog(), sizes.streamFloodHighPerSecond(),
+                        sizes.streamFloodSeconds(), sizes.streamFloodDrainSeconds());
+                results.streamFlood.put(c, f);
+                log("    %-8s HIGH TTFT p50 %s%.1f ms, p99 %s%.1f ms (%d HIGH, %d without a first token); LOW %.1f/s,"
+                    + " served %.1f/s, failures %d", c, f.ttftCensored(0.5) ? ">= " : "", f.ttft(0.5) / 1e6,
+                        f.ttftCensored(0.99) ? ">= " : "", f.ttft(0.99) / 1e6, f.high().size(), f.censored(),
+                        f.lowPerSecond(), f.servedPerSecond(), f.failures());
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ 3: priority under a LOW flood
 
     private void flood(Harness harness) throws Exception {
@@ -407,6 +512,7 @@ public final class BenchmarkSuite {
 
     private void log(String format, Object... args) {
         double t = (System.nanoTime() - startNanos) / 1e9;
+        results.loadMax = Math.max(results.loadMax, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.printf(Locale.ROOT, "[%5.1fs] " + format + "%n", prepend(t, args));
         System.out.flush();
     }

@@ -197,7 +197,7 @@ public final class DashboardCost {
                 String when = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
                 StringBuilder md = new StringBuilder();
                 md.append(START).append('\n');
-                md.append("## 6. The dashboard with a million requests waiting\n\n");
+                md.append("## 7. The dashboard with a million requests waiting\n\n");
                 md.append(String.format(Locale.ROOT, "> Measured by `DashboardCost` on %s (%d cores): %,d requests waiting"
                                                      + " (a tenth HIGH), one call held in flight; filled in %.1f s."
                                                      + " Not part of `mvn verify`.%n%n",

@@ -20,6 +20,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.http.HttpComponent;
+import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.impl.DefaultCamelContext;
 
 /**
@@ -46,13 +47,26 @@ public final class Harness implements AutoCloseable {
     }
 
     private static final LlmProvider OLLAMA = LlmProvider.forName("ollama");
-    private static final Processor DONE = exchange -> {
+    static final Processor DONE = exchange -> {
+        long now = System.nanoTime();
         Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
         if (ticket != null) {
-            ticket.finish(System.nanoTime(), null);
+            if (ticket.dispatched == 0) {
+                // llmqueue: its steps as the component reported them (only while armed, at 1 in flight)
+                ticket.steps = CallClock.stepsOf(exchange);
+                ticket.dispatched = ticket.steps.callStarted();
+            }
+            ticket.finish(now, null);
         }
     };
-    private static final Processor FAILED = exchange -> {
+    /** First in a seda consumer's route: when the consumer thread took the exchange (the end of fifo's hand-off). */
+    static final Processor DISPATCHED = exchange -> {
+        Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
+        if (ticket != null) {
+            ticket.dispatched = System.nanoTime();
+        }
+    };
+    static final Processor FAILED = exchange -> {
         Ticket ticket = exchange.getProperty(TICKET, Ticket.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         if (ticket != null) {
@@ -94,6 +108,7 @@ public final class Harness implements AutoCloseable {
         queue.setMaxHighQueueSize(2_000_000);
         queue.setMaxLowQueueSize(2_000_000);
         queue.setMaxConcurrentRequests(8);
+        queue.addListener(new CallClock());
         context.addComponent("llmqueue", queue);
         HttpComponent http = context.getComponent("http", HttpComponent.class);
         http.setHttpClientConfigurer(ReplyClock::install);
@@ -131,7 +146,7 @@ public final class Harness implements AutoCloseable {
         String name = "fifo-" + server + "-" + consumers;
         String seda = "seda:" + name + "?concurrentConsumers=" + consumers + "&size=2000000";
         builder.from("direct:" + name).routeId("enter-" + name).to(seda);
-        builder.from(seda).routeId(name).to(httpUri(simulator(server))).process(DONE);
+        builder.from(seda).routeId(name).process(DISPATCHED).to(httpUri(simulator(server))).process(DONE);
     }
 
     /**
@@ -249,7 +264,10 @@ public final class Harness implements AutoCloseable {
                 exchange.getMessage().setHeader(LlmQueueConstants.PRIORITY, ticket.priority);
             } else {
                 exchange.getMessage().setBody(payload != null ? payload : payload(prompt));
-                exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
+                // the enum, not the String "POST": camel-http asks for the header as HttpMethods, and converting a
+                // String to it misses Camel's type converter cache and scans the registry on every request (about
+                // 30 µs here), which the floor must not pay
+                exchange.getMessage().setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
                 exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
                 exchange.getMessage().setHeader("Accept", "application/json");
             }
@@ -277,6 +295,12 @@ public final class Harness implements AutoCloseable {
         final String priority;
         volatile long start;
         volatile long end;
+        /** When the thread that makes the call had the request (llmqueue: call thread; fifo: seda consumer); 0 if unknown. */
+        volatile long dispatched;
+        /** llmqueue at 1 in flight: the steps its listeners saw. */
+        volatile CallClock.Steps steps = CallClock.Steps.NONE;
+        /** Streaming: when the first delta was in the route's hands; 0 if none. */
+        volatile long firstToken;
         volatile Throwable failure;
         private final Listener listener;
         private volatile Thread waiter;

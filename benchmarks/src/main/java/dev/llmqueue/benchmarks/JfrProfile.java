@@ -71,6 +71,36 @@ final class JfrProfile {
                 sortDesc(layers, 12));
     }
 
+    /**
+     * Thread parks (JFR {@code jdk.ThreadPark}, every one: threshold 0) during {@code run}, by thread group: each is a
+     * thread that went to sleep and was woken again (by a hand-off, or its timeout), the cost a hand-off pays on top of
+     * its work. Only parks shorter than {@code shorterThan} count. Returns group to count, largest first.
+     */
+    static Map<String, Integer> parks(Run run, Duration shorterThan) throws Exception {
+        Path file = Files.createTempFile("llmqueue-bench-parks", ".jfr");
+        Map<String, Integer> byThread = new HashMap<>();
+        try (Recording recording = new Recording()) {
+            recording.enable("jdk.ThreadPark").withThreshold(Duration.ZERO).withoutStackTrace();
+            recording.start();
+            run.run();
+            recording.stop();
+            recording.dump(file);
+        }
+        try {
+            for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
+                if (!event.getEventType().getName().equals("jdk.ThreadPark")
+                    || event.getDuration().compareTo(shorterThan) >= 0) {
+                    continue;
+                }
+                String thread = event.getThread() != null ? event.getThread().getJavaName() : "?";
+                byThread.merge(threadGroup(thread), 1, Integer::sum);
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        return sortDesc(byThread, 12);
+    }
+
     /** Thread names without their number: {@code Camel (camel-1) thread #12 - LlmQueueCall} to {@code LlmQueueCall}. */
     static String threadGroup(String name) {
         if (name == null) {

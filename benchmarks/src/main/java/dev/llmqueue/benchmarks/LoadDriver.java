@@ -34,8 +34,33 @@ public final class LoadDriver implements AutoCloseable {
         });
     }
 
-    /** What a latency run measured. */
-    public record Latencies(Samples latency, Samples handoff, int failures) {
+    /**
+     * What a latency run measured. At 1 in flight also the parts: {@code dispatch}, sent → the thread that makes the
+     * call has the request (llmqueue: a call thread; fifo: a seda consumer; none for direct), and {@code call}, from
+     * then (direct: from sending) → the HTTP reply's head at the client; {@code handoff} is reply → route resumed.
+     */
+    public record Latencies(Samples latency, Samples handoff, int failures, Samples dispatch, Samples call,
+                            Samples[] steps) {
+
+        Latencies(Samples latency, Samples handoff, int failures) {
+            this(latency, handoff, failures, new Samples(16), new Samples(16), Steps.none());
+        }
+    }
+
+    /**
+     * llmqueue's reply → route resumed, in the steps its listeners report: reply at the client → call ended (body read,
+     * JSON parsed); → request ended (slot given back, next request dispatched); → route resumed.
+     */
+    enum Steps {
+        readAndParse, releaseAndDispatch, resume;
+
+        static Samples[] none() {
+            Samples[] s = new Samples[values().length];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = new Samples(16);
+            }
+            return s;
+        }
     }
 
     /**
@@ -45,9 +70,13 @@ public final class LoadDriver implements AutoCloseable {
     public Latencies serial(Target target, String tag, int count) {
         Samples latency = new Samples(count);
         Samples handoff = new Samples(count);
+        Samples dispatch = new Samples(count);
+        Samples call = new Samples(count);
+        Samples[] steps = Steps.none();
         int failures = 0;
         byte[][] payloads = payloads(target, tag, count);
         ReplyClock.arm(count);
+        CallClock.arm();
         try {
             for (int i = 0; i < count; i++) {
                 Ticket ticket = new Ticket(i, "HIGH", null);
@@ -66,11 +95,25 @@ public final class LoadDriver implements AutoCloseable {
                 if (reply != 0) {
                     handoff.add(ticket.end - reply);
                 }
+                long dispatched = ticket.dispatched;
+                if (dispatched != 0) {
+                    dispatch.add(dispatched - ticket.start);
+                }
+                if (reply != 0) {
+                    call.add(reply - (dispatched != 0 ? dispatched : ticket.start));
+                    CallClock.Steps st = ticket.steps;
+                    if (st.callEnded() != 0 && st.ended() != 0) {
+                        steps[Steps.readAndParse.ordinal()].add(st.callEnded() - reply);
+                        steps[Steps.releaseAndDispatch.ordinal()].add(st.ended() - st.callEnded());
+                        steps[Steps.resume.ordinal()].add(ticket.end - st.ended());
+                    }
+                }
             }
         } finally {
             ReplyClock.disarm();
+            CallClock.disarm();
         }
-        return new Latencies(latency, handoff, failures);
+        return new Latencies(latency, handoff, failures, dispatch, call, steps);
     }
 
     /**

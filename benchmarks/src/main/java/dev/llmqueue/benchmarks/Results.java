@@ -20,6 +20,9 @@ public final class Results {
     public double wallSeconds;
     public String sizes;
     public double loadBefore;
+    /** The 1-minute load average: the highest seen at the start of a step, and at the end of the run. */
+    public double loadMax;
+    public double loadAfter;
 
     /** 1: latency at one request in flight and at a fixed rate; 5: the hand-off, measured in the same runs. */
     public final Map<Contender, Samples> serial = new EnumMap<>(Contender.class);
@@ -32,6 +35,30 @@ public final class Results {
     public int rounds;
     public int ratePerSecond;
     public int overheadFailures;
+    /** At 1 in flight, the parts: sent → the calling thread has it; → the reply at the client (see LoadDriver). */
+    public final Map<Contender, Samples> serialDispatch = new EnumMap<>(Contender.class);
+    public final Map<Contender, Samples> serialCall = new EnumMap<>(Contender.class);
+    /** At 1 in flight, llmqueue's reply → route resumed in the steps of {@link LoadDriver.Steps}. */
+    public final Samples[] serialSteps = LoadDriver.Steps.none();
+    /** At 1 in flight: the JVM's context switches per request (all threads, simulator included). */
+    public final Map<Contender, Double> serialSwitches = new EnumMap<>(Contender.class);
+    /** At 1 in flight, a short JFR: thread parks per request, by thread group. */
+    public final Map<Contender, Map<String, Double>> parksPerRequest = new EnumMap<>(Contender.class);
+    public int parkRequests;
+
+    /** 6. Streaming at 1 in flight (quick simulator): TTFT in the route, its parts, the whole stream. */
+    public final Map<Contender, Samples> streamTtft = new EnumMap<>(Contender.class);
+    public final Map<Contender, Samples> streamDispatch = new EnumMap<>(Contender.class);
+    public final Map<Contender, Samples> streamToFirstByte = new EnumMap<>(Contender.class);
+    public final Map<Contender, Samples> streamFirstByteToDelta = new EnumMap<>(Contender.class);
+    public final Map<Contender, Samples> streamWhole = new EnumMap<>(Contender.class);
+    /** llmqueue: first byte → the component's onFirstToken (line read, parsed), and from there → first delta. */
+    public final Samples streamFirstByteToEvent = new Samples();
+    public final Samples streamEventToDelta = new Samples();
+    public final Map<Contender, List<Double>> streamRoundP50 = new EnumMap<>(Contender.class);
+    public int streamFailures;
+    /** 6. HIGH under a LOW flood, streamed. */
+    public final Map<Contender, StreamBench.Flood> streamFlood = new EnumMap<>(Contender.class);
 
     /** 2: requests per second, per level, per round. */
     public int[] levels;

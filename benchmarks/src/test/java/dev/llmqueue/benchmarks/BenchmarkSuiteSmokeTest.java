@@ -37,6 +37,14 @@ class BenchmarkSuiteSmokeTest {
             assertTrue(r.serialHandoff.get(c).p50() > 0, c + " hand-off positive");
         }
         assertEquals(0, r.overheadFailures);
+        // 5: the parts at 1 in flight (llmqueue's call thread and fifo's consumer stamped), and the JFR of parks
+        assertTrue(r.serialDispatch.get(Contender.llmqueue).size() > 0, "llmqueue call starts stamped");
+        assertTrue(r.serialDispatch.get(Contender.fifo).size() > 0, "fifo consumer takes stamped");
+        assertEquals(0, r.serialDispatch.get(Contender.direct).size(), "direct has no dispatch");
+        for (Contender c : Contender.values()) {
+            assertTrue(r.serialCall.get(c).size() > 0, c + " call part");
+            assertFalse(r.parksPerRequest.get(c).isEmpty(), c + " parks recorded");
+        }
         // 2: a positive throughput per contender and level
         for (Contender c : Contender.values()) {
             for (int i = 0; i < r.levels.length; i++) {
@@ -68,6 +76,22 @@ class BenchmarkSuiteSmokeTest {
         assertTrue(Double.parseDouble(probe.get("bytesPerExchange")) > 0);
         assertNotNull(r.heapProbe(Contender.fifo, "producer").get("bytesPerWaiting"));
         assertNotNull(r.heapProbe(Contender.direct, "route").get("threadsWaiting"));
+        // 6: streaming, TTFT at 1 in flight for every contender, and HIGH under a LOW flood
+        assertEquals(0, r.streamFailures);
+        for (Contender c : Contender.values()) {
+            Samples ttft = r.streamTtft.get(c);
+            assertEquals(Sizes.SMOKE.streamRounds() * Sizes.SMOKE.streamSerialPerRound(), ttft.size(), c + " TTFT samples");
+            assertTrue(ttft.p50() > 0 && r.streamWhole.get(c).p50() >= ttft.p50(), c + " TTFT before the whole stream");
+            assertTrue(r.streamFirstByteToDelta.get(c).size() > 0, c + " first byte stamped");
+            StreamBench.Flood flood = r.streamFlood.get(c);
+            assertNotNull(flood, c + " flood");
+            assertEquals(Math.round(Sizes.SMOKE.streamFloodHighPerSecond() * Sizes.SMOKE.streamFloodSeconds()),
+                    flood.high().size(), c + " HIGH sent");
+            assertTrue(flood.lowPerSecond() > 0, c + " LOW served");
+            assertEquals(0, flood.failures(), c + " flood failures");
+        }
+        assertTrue(r.streamFlood.get(Contender.llmqueue).high().stream().noneMatch(StreamBench.High::censored),
+                "every llmqueue HIGH got its first token");
         // the profile saw samples
         assertTrue(r.profiles.get(Contender.llmqueue).samples() > 0);
 
@@ -75,11 +99,12 @@ class BenchmarkSuiteSmokeTest {
         String md = Files.readString(report);
         for (String heading : new String[] {"## Results against the targets", "## 1. Overhead", "## 2. Throughput",
                 "## 3. HIGH latency under a LOW flood", "## 4. Scale of the stacks", "## 5. Callback hand-off",
+                "## 6. Streaming: time to first token", "### Where the time goes at 1 in flight",
                 "## Profile (JFR)", "## Findings for the component", "## Reproduce"}) {
             assertTrue(md.contains(heading), "report has " + heading);
         }
         for (String png : new String[] {Report.OVERHEAD_PNG, Report.THROUGHPUT_PNG, Report.PRIORITY_PNG,
-                Report.DEPTH_PNG, Report.HANDOFF_PNG}) {
+                Report.DEPTH_PNG, Report.HANDOFF_PNG, Report.STREAM_TTFT_PNG, Report.STREAM_FLOOD_PNG}) {
             Path file = out.resolve(png);
             assertTrue(Files.size(file) > 10_000, png + " written");
             assertTrue(md.contains("](" + png + ")"), "report shows " + png);
@@ -87,5 +112,6 @@ class BenchmarkSuiteSmokeTest {
         for (Contender c : Contender.values()) {
             assertTrue(md.contains("| " + c.label() + " |"), "report has rows for " + c);
         }
+        assertFalse(md.contains("{{"), "every figure quoted by the findings is filled in");
     }
 }
