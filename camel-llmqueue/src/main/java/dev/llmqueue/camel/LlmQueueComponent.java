@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
+import dev.llmqueue.camel.cluster.Coordinator;
 import dev.llmqueue.camel.micrometer.LlmQueueMeters;
 import dev.llmqueue.camel.provider.LlmProvider;
 import dev.llmqueue.camel.queue.LlmQueueScheduler;
@@ -53,6 +54,7 @@ public class LlmQueueComponent extends DefaultComponent {
     static final String ENV_MAX_HIGH_QUEUE = "LLM_MAX_HIGH_PRIORITY_QUEUE";
     static final String ENV_MAX_LOW_QUEUE = "LLM_MAX_LOW_PRIORITY_QUEUE";
     static final String ENV_OPENAI_API_KEY = "OPENAI_API_KEY";
+    static final String ENV_REDIS_URI = "LLM_QUEUE_REDIS_URI";
     /** Looked up only when present on the classpath: Micrometer is an optional dependency. */
     private static final String METER_REGISTRY = "io.micrometer.core.instrument.MeterRegistry";
 
@@ -134,6 +136,35 @@ public class LlmQueueComponent extends DefaultComponent {
               description = "Default for the endpoints' connectTimeout: how long making the connection (TCP and, for"
                             + " https, the TLS handshake) may take.")
     private long connectTimeout = 10_000;
+    @Metadata(defaultValue = "local",
+              description = "Who decides which waiting request gets the next slot: local (this instance alone, no"
+                            + " Redis needed) or redis (every instance sharing a queueName: maxConcurrentRequests is one"
+                            + " global limit, HIGH before LOW and newest first across instances, the stack bounds count"
+                            + " all instances' waiting requests).")
+    private LlmQueueCoordination coordination = LlmQueueCoordination.local;
+    @Metadata(defaultValue = "redis://localhost:6379", secret = true,
+              description = "With coordination=redis: the Redis server, as redis://[:password@]host:port[/db] or"
+                            + " rediss:// for TLS. Default redis://localhost:6379, or the environment variable"
+                            + " LLM_QUEUE_REDIS_URI. The password is never logged.")
+    private String redisUri = "redis://localhost:6379";
+    @Metadata(defaultValue = "llmqueue",
+              description = "With coordination=redis: instances with the same queue name share one queue; it prefixes"
+                            + " every Redis key ({queueName}:...).")
+    private String queueName = "llmqueue";
+    @Metadata(defaultValue = "30s", javaType = "java.time.Duration",
+              description = "With coordination=redis: how long the slots and waiting requests of an instance that"
+                            + " stopped renewing them (killed, cut off from Redis) stay taken; an instance renews them"
+                            + " every third of this.")
+    private long leaseTime = 30_000;
+    @Metadata(description = "With coordination=redis: this instance's name in Redis. Default: host name, process id and"
+                            + " a random suffix.")
+    private String nodeId;
+    @Metadata(defaultValue = "reject",
+              description = "With coordination=redis, while Redis cannot be reached: reject (new requests fail with"
+                            + " LlmQueueRejectedException, reason COORDINATION_UNAVAILABLE; waiting ones wait for Redis or"
+                            + " their deadline) or local (each instance queues alone with its own"
+                            + " maxConcurrentRequests until Redis is back: up to that many calls per instance).")
+    private LlmQueueRedisFailureMode redisFailureMode = LlmQueueRedisFailureMode.reject;
 
     private final Function<String, String> environment;
     /** The options whose value came from an environment variable (not set since), with that variable. */
@@ -153,6 +184,9 @@ public class LlmQueueComponent extends DefaultComponent {
     private LlmQueueHealthCheck healthCheck;
     /** Set while a MeterRegistry is bound to this component; the class is loaded only then. */
     private LlmQueueMeters meters;
+    /** Set while coordination=redis is started; the class (and Lettuce) is loaded only then. */
+    private Coordinator redis;
+    private ExecutorService redisCallbacks;
 
     public LlmQueueComponent() {
         this(System::getenv);
@@ -180,6 +214,10 @@ public class LlmQueueComponent extends DefaultComponent {
         if (high != null) {
             maxHighQueueSize = high;
             fromEnvironment.put("maxHighQueueSize", ENV_MAX_HIGH_QUEUE + "=" + high);
+        }
+        String redisFromEnvironment = environment(ENV_REDIS_URI);
+        if (redisFromEnvironment != null && !redisFromEnvironment.isBlank()) {
+            redisUri = redisFromEnvironment.trim();
         }
         Integer low = envInt(ENV_MAX_LOW_QUEUE);
         if (low != null) {
@@ -214,6 +252,9 @@ public class LlmQueueComponent extends DefaultComponent {
         requireAtLeastOne(maxHighQueueSize, "maxHighQueueSize");
         requireAtLeastOne(maxLowQueueSize, "maxLowQueueSize");
         LlmQueueScheduler.checkReservation(reservedHighSlots, maxConcurrentRequests);
+        if (coordination == LlmQueueCoordination.redis) {
+            checkCoordination();
+        }
         scheduler = new LlmQueueScheduler(maxConcurrentRequests, maxHighQueueSize, maxLowQueueSize, disableBackground);
         scheduler.setReservedHighSlots(reservedHighSlots);
         scheduler.setPreemptLow(preemptLow);
@@ -271,7 +312,14 @@ public class LlmQueueComponent extends DefaultComponent {
                 profile("LlmQueueCompletion", completionThreads, completionThreads));
         // unbounded: the scheduler arms one entry for all waiting requests, the calls one each for requestTimeout
         timer = executors.newScheduledThreadPool(this, "LlmQueueTimer", profile("LlmQueueTimer", 1, 0));
+        if (coordination == LlmQueueCoordination.redis) {
+            redisCallbacks = executors.newSingleThreadExecutor(this, "LlmQueueRedis");
+            startRedis();
+        }
         scheduler.start(callExecutor, timer);
+        if (redis != null) {
+            redis.start();
+        }
         String name = componentName();
         if (name != null) {
             registerHealthCheck(name);
@@ -376,11 +424,123 @@ public class LlmQueueComponent extends DefaultComponent {
                 }
             }
         } finally {
-            if (timer != null) {
-                executors.shutdownNow(timer);
-                timer = null;
+            try {
+                stopRedis(executors);
+            } finally {
+                if (timer != null) {
+                    executors.shutdownNow(timer);
+                    timer = null;
+                }
+                super.doStop();
             }
-            super.doStop();
+        }
+    }
+
+    /** The options coordination=redis needs, checked before anything starts. */
+    private void checkCoordination() {
+        if (queueName == null || queueName.isBlank() || !queueName.matches("[^\\s{}]+")) {
+            throw new IllegalArgumentException("queueName must be a non-empty name without spaces or braces, was '"
+                                               + queueName + "'");
+        }
+        if (nodeId != null && (nodeId.isBlank() || !nodeId.matches("\\S+"))) {
+            throw new IllegalArgumentException("nodeId must be a non-empty name without spaces, was '" + nodeId + "'");
+        }
+        if (leaseTime < 100) {
+            throw new IllegalArgumentException("leaseTime must be at least 100 ms, was " + leaseTime + " ms");
+        }
+        if (redisUri == null || !(redisUri.startsWith("redis://") || redisUri.startsWith("rediss://"))) {
+            // never the value: it may hold a password
+            throw new IllegalArgumentException("redisUri must start with redis:// or rediss://");
+        }
+    }
+
+    /** Kept out of doStart so that, with coordination=local, neither our Redis class nor Lettuce is ever loaded. */
+    private void startRedis() {
+        String node = nodeId != null ? nodeId : defaultNodeId();
+        redis = new dev.llmqueue.camel.cluster.RedisSlotAuthority(redisUri, queueName, node, leaseTime,
+                redisFailureMode == LlmQueueRedisFailureMode.local, scheduler, sharedSettings(), this::applyShared,
+                timer, redisCallbacks);
+        scheduler.coordinate(redis);
+    }
+
+    private void stopRedis(ExecutorServiceManager executors) {
+        try {
+            if (redis != null) {
+                redis.stop();
+                redis = null;
+            }
+        } finally {
+            if (redisCallbacks != null) {
+                executors.shutdownNow(redisCallbacks);
+                redisCallbacks = null;
+            }
+        }
+    }
+
+    private static String defaultNodeId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        return host.replaceAll("\\s", "") + "-" + ProcessHandle.current().pid() + "-"
+               + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    }
+
+    /** The settings every instance sharing a queue applies alike, by their names in Redis. */
+    private Map<String, String> sharedSettings() {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("limit", Integer.toString(maxConcurrentRequests));
+        settings.put("reserved", Integer.toString(reservedHighSlots));
+        settings.put("perServer", Integer.toString(maxConcurrentRequestsPerServer));
+        settings.put("maxWait", Long.toString(lowPriorityMaxWait));
+        settings.put("maxH", Integer.toString(maxHighQueueSize));
+        settings.put("maxL", Integer.toString(maxLowQueueSize));
+        settings.put("whenFull", whenFull.name());
+        settings.put("disabled", Boolean.toString(disableBackground));
+        settings.put("adaptive", Boolean.toString(adaptiveConcurrency));
+        return settings;
+    }
+
+    /** Another instance changed a shared setting: apply it here too, without sharing it again. */
+    private void applyShared(Map<String, String> settings) {
+        try {
+            int limit = Integer.parseInt(settings.getOrDefault("limit", Integer.toString(maxConcurrentRequests)));
+            int reserved = Integer.parseInt(settings.getOrDefault("reserved", Integer.toString(reservedHighSlots)));
+            // the reservation must stay below the limit at every step
+            if (reserved < reservedHighSlots) {
+                scheduler.setReservedHighSlots(reserved);
+                reservedHighSlots = reserved;
+            }
+            scheduler.setMaxConcurrentRequests(limit);
+            maxConcurrentRequests = limit;
+            scheduler.setReservedHighSlots(reserved);
+            reservedHighSlots = reserved;
+            maxConcurrentRequestsPerServer = Integer.parseInt(settings.getOrDefault("perServer", "0"));
+            scheduler.setMaxConcurrentRequestsPerServer(maxConcurrentRequestsPerServer);
+            lowPriorityMaxWait = Long.parseLong(settings.getOrDefault("maxWait", "0"));
+            scheduler.setLowPriorityMaxWait(lowPriorityMaxWait);
+            maxHighQueueSize = Integer.parseInt(settings.getOrDefault("maxH", Integer.toString(maxHighQueueSize)));
+            scheduler.setMaxHighQueueSize(maxHighQueueSize);
+            maxLowQueueSize = Integer.parseInt(settings.getOrDefault("maxL", Integer.toString(maxLowQueueSize)));
+            scheduler.setMaxLowQueueSize(maxLowQueueSize);
+            whenFull = LlmQueueWhenFull.valueOf(settings.getOrDefault("whenFull", whenFull.name()));
+            scheduler.setWhenFull(whenFull);
+            adaptiveConcurrency = Boolean.parseBoolean(settings.getOrDefault("adaptive", "true"));
+            scheduler.setAdaptiveConcurrency(adaptiveConcurrency);
+            disableBackground = Boolean.parseBoolean(settings.getOrDefault("disabled", "false"));
+            scheduler.setDisableBackground(disableBackground);
+        } catch (RuntimeException e) {
+            LOG.warn("llmqueue could not apply the settings another instance shared ({}): {}", settings, e.toString());
+        }
+    }
+
+    /** A setting changed here while coordination=redis runs: every instance of the queue applies it. */
+    private void share(String name, Object value) {
+        Coordinator authority = redis;
+        if (authority != null) {
+            authority.configure(Map.of(name, String.valueOf(value)));
         }
     }
 
@@ -776,6 +936,7 @@ public class LlmQueueComponent extends DefaultComponent {
             scheduler.setMaxConcurrentRequests(maxConcurrentRequests);
         }
         this.maxConcurrentRequests = maxConcurrentRequests;
+        share("limit", maxConcurrentRequests);
     }
 
     public boolean isAsyncQueue() {
@@ -804,6 +965,7 @@ public class LlmQueueComponent extends DefaultComponent {
         if (scheduler != null) {
             scheduler.setDisableBackground(disableBackground);
         }
+        share("disabled", disableBackground);
     }
 
     public int getMaxHighQueueSize() {
@@ -819,6 +981,7 @@ public class LlmQueueComponent extends DefaultComponent {
             scheduler.setMaxHighQueueSize(maxHighQueueSize);
         }
         this.maxHighQueueSize = maxHighQueueSize;
+        share("maxH", maxHighQueueSize);
     }
 
     public int getMaxLowQueueSize() {
@@ -834,6 +997,7 @@ public class LlmQueueComponent extends DefaultComponent {
             scheduler.setMaxLowQueueSize(maxLowQueueSize);
         }
         this.maxLowQueueSize = maxLowQueueSize;
+        share("maxL", maxLowQueueSize);
     }
 
     public LlmQueueWhenFull getWhenFull() {
@@ -848,6 +1012,7 @@ public class LlmQueueComponent extends DefaultComponent {
         if (scheduler != null) {
             scheduler.setWhenFull(whenFull);
         }
+        share("whenFull", whenFull);
     }
 
     public long getLowPriorityMaxWait() {
@@ -862,6 +1027,7 @@ public class LlmQueueComponent extends DefaultComponent {
             scheduler.setLowPriorityMaxWait(lowPriorityMaxWait);
         }
         this.lowPriorityMaxWait = lowPriorityMaxWait;
+        share("maxWait", lowPriorityMaxWait);
     }
 
     public boolean isAdaptiveConcurrency() {
@@ -876,6 +1042,7 @@ public class LlmQueueComponent extends DefaultComponent {
         if (scheduler != null) {
             scheduler.setAdaptiveConcurrency(adaptiveConcurrency);
         }
+        share("adaptive", adaptiveConcurrency);
     }
 
     @ManagedAttribute(description = "Slots kept for HIGH requests: LOW calls hold at most maxConcurrentRequests minus"
@@ -894,6 +1061,7 @@ public class LlmQueueComponent extends DefaultComponent {
             scheduler.setReservedHighSlots(reservedHighSlots);
         }
         this.reservedHighSlots = reservedHighSlots;
+        share("reserved", reservedHighSlots);
     }
 
     @ManagedAttribute(description = "Whether a waiting HIGH request takes the slot of the LOW call that started last")
@@ -943,6 +1111,7 @@ public class LlmQueueComponent extends DefaultComponent {
             scheduler.setMaxConcurrentRequestsPerServer(maxConcurrentRequestsPerServer);
         }
         this.maxConcurrentRequestsPerServer = maxConcurrentRequestsPerServer;
+        share("perServer", maxConcurrentRequestsPerServer);
     }
 
     public int getMaxRetries() {
@@ -1009,5 +1178,120 @@ public class LlmQueueComponent extends DefaultComponent {
      */
     public void setConnectTimeout(long connectTimeout) {
         this.connectTimeout = connectTimeout;
+    }
+
+    @ManagedAttribute(description = "Who decides which waiting request gets the next slot: local or redis")
+    public LlmQueueCoordination getCoordination() {
+        return coordination;
+    }
+
+    /** Who decides which waiting request gets the next slot: local (this instance) or redis (every instance). */
+    public void setCoordination(LlmQueueCoordination coordination) {
+        this.coordination = coordination;
+    }
+
+    public String getRedisUri() {
+        return redisUri;
+    }
+
+    /** With coordination=redis: redis://[:password@]host:port[/db], or rediss:// for TLS. */
+    public void setRedisUri(String redisUri) {
+        this.redisUri = redisUri;
+    }
+
+    @ManagedAttribute(description = "With coordination=redis: the name every instance sharing the queue uses")
+    public String getQueueName() {
+        return queueName;
+    }
+
+    /** With coordination=redis: instances with the same queue name share one queue. */
+    public void setQueueName(String queueName) {
+        this.queueName = queueName;
+    }
+
+    public long getLeaseTime() {
+        return leaseTime;
+    }
+
+    /** With coordination=redis: how long, in ms, a silent instance's slots and tickets stay taken. */
+    public void setLeaseTime(long leaseTime) {
+        this.leaseTime = leaseTime;
+    }
+
+    @ManagedAttribute(description = "With coordination=redis: this instance's name in Redis")
+    public String getNodeId() {
+        Coordinator authority = redis;
+        return authority != null ? authority.getNodeId() : nodeId;
+    }
+
+    /** With coordination=redis: this instance's name in Redis; default host name, process id and a random suffix. */
+    public void setNodeId(String nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    public LlmQueueRedisFailureMode getRedisFailureMode() {
+        return redisFailureMode;
+    }
+
+    /** With coordination=redis, while Redis cannot be reached: reject or local. */
+    public void setRedisFailureMode(LlmQueueRedisFailureMode redisFailureMode) {
+        this.redisFailureMode = redisFailureMode;
+    }
+
+    /**
+     * With coordination=redis while Redis cannot be reached: why, with the Redis address (never its password);
+     * otherwise null.
+     */
+    public String coordinationOutage() {
+        Coordinator authority = redis;
+        String outage = authority == null ? null : authority.getOutage();
+        return outage == null ? null
+                : "Redis at " + authority.getRedis() + " cannot be reached (" + outage + "): "
+                  + (redisFailureMode == LlmQueueRedisFailureMode.local
+                          ? "this instance queues alone with its own maxConcurrentRequests (redisFailureMode=local)"
+                          : "new requests are rejected (redisFailureMode=reject)");
+    }
+
+    @ManagedAttribute(description = "With coordination=redis: whether Redis answers (always true with local)")
+    public boolean isCoordinationAvailable() {
+        Coordinator authority = redis;
+        return authority == null || authority.isAvailable();
+    }
+
+    /**
+     * With coordination=redis: the figures of every instance sharing the queue (waiting HIGH and LOW, calls in
+     * flight, live instances), or null in local mode or when Redis does not answer within a second.
+     */
+    public Coordinator.GlobalFigures globalFigures() {
+        Coordinator authority = redis;
+        return authority == null ? null : authority.globalFigures();
+    }
+
+    @ManagedAttribute(description = "With coordination=redis: HIGH requests waiting on every instance (-1: local mode or"
+                                    + " Redis unreachable)")
+    public long getGlobalHighPriorityQueueSize() {
+        Coordinator.GlobalFigures figures = globalFigures();
+        return figures == null ? -1 : figures.highWaiting();
+    }
+
+    @ManagedAttribute(description = "With coordination=redis: LOW requests waiting on every instance (-1: local mode or"
+                                    + " Redis unreachable)")
+    public long getGlobalLowPriorityQueueSize() {
+        Coordinator.GlobalFigures figures = globalFigures();
+        return figures == null ? -1 : figures.lowWaiting();
+    }
+
+    @ManagedAttribute(description = "With coordination=redis: calls in flight on every instance (-1: local mode or"
+                                    + " Redis unreachable)")
+    public long getGlobalActiveRequests() {
+        Coordinator.GlobalFigures figures = globalFigures();
+        return figures == null ? -1 : figures.running();
+    }
+
+    @ManagedAttribute(description = "With coordination=redis: the instances sharing the queue (-1: local mode or Redis"
+                                    + " unreachable)")
+    public long getGlobalInstances() {
+        Coordinator.GlobalFigures figures = globalFigures();
+        return figures == null ? -1 : figures.instances();
     }
 }

@@ -50,6 +50,10 @@ public class LlmQueueHealthCheck extends AbstractHealthCheck {
             return;
         }
         List<String> reasons = new ArrayList<>();
+        String outage = component.coordinationOutage();
+        if (outage != null) {
+            reasons.add(outage);
+        }
         if (high >= component.getMaxHighQueueSize()) {
             reasons.add("the HIGH priority stack is full: " + high + " waiting (maxHighQueueSize="
                         + component.getMaxHighQueueSize() + ")");

@@ -17,7 +17,12 @@ public class LlmQueueRejectedException extends CamelExchangeException {
         /** A LOW request while {@code disableBackground} is on. */
         BACKGROUND_DISABLED,
         /** The component is stopping or stopped. */
-        SHUTTING_DOWN
+        SHUTTING_DOWN,
+        /**
+         * With {@code coordination=redis} and {@code redisFailureMode=reject}: Redis cannot be reached, so no instance
+         * can be asked for a slot.
+         */
+        COORDINATION_UNAVAILABLE
     }
 
     private final Reason reason;

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An Ollama-speaking MockWebServer that records the prompts in the order they arrived, counts the calls in flight,
  * and can hold every call until the test releases it: the way tests make queue order deterministic.
  */
-final class FakeLlmServer implements AutoCloseable {
+public final class FakeLlmServer implements AutoCloseable {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -40,7 +40,7 @@ final class FakeLlmServer implements AutoCloseable {
     private volatile CountDownLatch gate;
     private volatile Function<RecordedRequest, MockResponse> responder = FakeLlmServer::echo;
 
-    FakeLlmServer() throws IOException {
+    public FakeLlmServer() throws IOException {
         server.setServerSocketFactory(new NoDelayServerSocketFactory());
         server.setDispatcher(new Dispatcher() {
             @Override
@@ -62,17 +62,17 @@ final class FakeLlmServer implements AutoCloseable {
         server.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         String url = server.url("/").toString();
         return url.substring(0, url.length() - 1);
     }
 
     /** From now on every call waits at the server until {@link #release()}. */
-    void hold() {
+    public void hold() {
         gate = new CountDownLatch(1);
     }
 
-    void release() {
+    public void release() {
         CountDownLatch held = gate;
         gate = null;
         if (held != null) {
@@ -81,26 +81,26 @@ final class FakeLlmServer implements AutoCloseable {
     }
 
     /** Waits until {@code count} more calls have arrived. */
-    void awaitArrivals(int count) throws InterruptedException {
+    public void awaitArrivals(int count) throws InterruptedException {
         assertTrue(arrivals.tryAcquire(count, 10, TimeUnit.SECONDS), "expected " + count + " calls at the server");
     }
 
-    void respondWith(Function<RecordedRequest, MockResponse> responder) {
+    public void respondWith(Function<RecordedRequest, MockResponse> responder) {
         this.responder = responder;
     }
 
     /** The last message's content (chat) or the prompt (generate), in arrival order. */
-    List<String> prompts() {
+    public List<String> prompts() {
         synchronized (prompts) {
             return new ArrayList<>(prompts);
         }
     }
 
-    int requestCount() {
+    public int requestCount() {
         return server.getRequestCount();
     }
 
-    int maxInFlight() {
+    public int maxInFlight() {
         return maxInFlight.get();
     }
 

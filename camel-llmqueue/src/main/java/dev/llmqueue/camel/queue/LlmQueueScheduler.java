@@ -113,6 +113,13 @@ public final class LlmQueueScheduler {
     private long wakeUpAt;
     /** Tells the armed wake-up from one that was replaced but fires anyway. */
     private long wakeUps;
+    /** With coordination=redis, who grants the slots; null when this scheduler decides alone. */
+    private SlotAuthority authority;
+    /** The tasks with a ticket (waiting, or running on a grant), by ticket. */
+    private final Map<Long, QueuedTask> ticketed = new HashMap<>();
+    private long lastTicket;
+    /** Bumped by each rejoin: grants made before it are stale. */
+    private long epoch;
 
     /** One server's waiting tasks, its calls in flight, and its adaptive limit. */
     private static final class Target {
@@ -155,6 +162,24 @@ public final class LlmQueueScheduler {
         }
     }
 
+    /**
+     * Lets {@code authority} decide which task gets the next slot: the component's several instances then share one
+     * queue. Before {@link #start}.
+     */
+    public void coordinate(SlotAuthority authority) {
+        lock.lock();
+        try {
+            this.authority = authority;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the authority decides now (false in local mode and while it is unreachable and we fall back). */
+    private boolean coordinated() {
+        return authority != null && authority.decides();
+    }
+
     /** For tests: the clock deadlines, back-offs and aging are measured on. */
     void setClock(LongSupplier clock) {
         this.clock = clock;
@@ -172,6 +197,10 @@ public final class LlmQueueScheduler {
         try {
             if (callExecutor == null) {
                 throw new QueueRejection(Reason.SHUTTING_DOWN, "the llmqueue component is not started or is shutting down");
+            }
+            String refusal = authority == null ? null : authority.refusal();
+            if (refusal != null) {
+                throw new QueueRejection(Reason.COORDINATION_UNAVAILABLE, refusal);
             }
             int size;
             int limit;
@@ -197,7 +226,8 @@ public final class LlmQueueScheduler {
             if (expiredOnArrival) {
                 task.state = State.ENDED;
             } else {
-                if (size >= limit) {
+                // with a deciding authority the bounds count every instance's waiting requests: it applies them
+                if (size >= limit && !coordinated()) {
                     if (whenFull == LlmQueueWhenFull.rejectNew) {
                         throw new QueueRejection(Reason.QUEUE_FULL, "the " + task.priority() + " priority stack is full: "
                                                                     + limit + " requests waiting (" + option + "=" + limit
@@ -243,6 +273,21 @@ public final class LlmQueueScheduler {
         } else {
             target.high.push(task);
             highSize++;
+        }
+        if (authority != null) {
+            // a new ticket for each push: a task back from a retry or a preemption re-enters on top
+            task.ticket = ++lastTicket;
+            ticketed.put(task.ticket, task);
+            authority.request(task.ticket, task.priority(), String.valueOf(task.target()));
+        }
+    }
+
+    /** The task no longer waits for the authority's grant: withdraws its ticket. Under the lock. */
+    private void withdraw(QueuedTask task) {
+        if (task.ticket != 0) {
+            ticketed.remove(task.ticket);
+            authority.withdraw(task.ticket);
+            task.ticket = 0;
         }
     }
 
@@ -296,6 +341,7 @@ public final class LlmQueueScheduler {
     /** Takes a task out of whatever waiting state it is in and marks it ended. Under the lock. */
     private void end(QueuedTask task) {
         if (task.stack != null) {
+            withdraw(task);
             unstack(task);
         }
         retries.remove(task);
@@ -406,7 +452,8 @@ public final class LlmQueueScheduler {
         try {
             executor = callExecutor;
             long now = clock.getAsLong();
-            while (executor != null && running.size() < maxConcurrentRequests) {
+            boolean alone = !coordinated();
+            while (alone && executor != null && running.size() < maxConcurrentRequests) {
                 QueuedTask next = next(now);
                 if (next == null) {
                     break;
@@ -416,21 +463,11 @@ public final class LlmQueueScheduler {
                     abandoned = add(abandoned, next);
                     continue;
                 }
-                // counted as running first, so that leaving its stack does not retire its server
-                targets.get(next.target()).running++;
-                unstack(next);
-                forgetDeadline(next);
-                next.state = State.RUNNING;
-                next.startSequence = ++starts;
-                next.preempting = false;
-                next.newStart();
-                if (next.priority() == LlmQueuePriority.LOW) {
-                    runningLow++;
-                }
-                running.add(next);
+                startLocked(next);
                 ready = add(ready, next);
             }
-            if (executor != null && preemptLow) {
+            // preempting another instance's call is not ours to do: with an authority only reservedHighSlots applies
+            if (alone && executor != null && preemptLow) {
                 preempted = preemptForWaitingHigh();
             }
         } finally {
@@ -449,9 +486,29 @@ public final class LlmQueueScheduler {
         if (abandoned != null) {
             endEach(abandoned, QueuedTask::skip);
         }
-        if (ready == null) {
-            return;
+        if (ready != null) {
+            dispatch(ready, executor);
         }
+    }
+
+    /** Moves a waiting task to running. Under the lock. */
+    private void startLocked(QueuedTask next) {
+        // counted as running first, so that leaving its stack does not retire its server
+        targets.get(next.target()).running++;
+        unstack(next);
+        forgetDeadline(next);
+        next.state = State.RUNNING;
+        next.startSequence = ++starts;
+        next.preempting = false;
+        next.newStart();
+        if (next.priority() == LlmQueuePriority.LOW) {
+            runningLow++;
+        }
+        running.add(next);
+    }
+
+    /** Hands started tasks to the call executor. Outside the lock. */
+    private void dispatch(List<QueuedTask> ready, Executor executor) {
         for (QueuedTask task : ready) {
             try {
                 executor.execute(() -> run(task));
@@ -709,6 +766,11 @@ public final class LlmQueueScheduler {
     /** Gives a running task's slot back and adapts its target's limit. Under the lock. */
     private void release(QueuedTask task, Signal signal) {
         running.remove(task);
+        if (task.ticket != 0) {
+            ticketed.remove(task.ticket);
+            authority.release(task.ticket, signal);
+            task.ticket = 0;
+        }
         if (task.priority() == LlmQueuePriority.LOW) {
             runningLow--;
         }
@@ -727,6 +789,137 @@ public final class LlmQueueScheduler {
             target.successes = 0;
         }
         retireIfIdle(target);
+    }
+
+    /**
+     * The authority granted a slot to {@code ticket}: starts its task, or, when no task waits with that ticket any more
+     * (it was cancelled or expired while the grant was on its way), gives the slot straight back. A grant from before
+     * the last {@link #rejoin()} is ignored: the rejoin told the authority that task's state anew.
+     */
+    public void granted(long epoch, long ticket) {
+        QueuedTask task;
+        Executor executor;
+        boolean abandoned = false;
+        lock.lock();
+        try {
+            if (epoch != this.epoch || authority == null) {
+                return;
+            }
+            task = ticketed.get(ticket);
+            executor = callExecutor;
+            if (task == null) {
+                authority.release(ticket, null);
+                return;
+            }
+            if (task.stack == null) {
+                // a running task's ticket is granted once per epoch: nothing else can reach here
+                LOG.debug("llmqueue ignores a second grant of ticket {} (request {})", ticket, task.id());
+                return;
+            }
+            if (task.isAbandoned()) {
+                end(task);
+                abandoned = true;
+            } else {
+                startLocked(task);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (abandoned) {
+            safely(task, task::skip);
+        } else {
+            dispatch(List.of(task), executor);
+        }
+    }
+
+    /**
+     * The authority refused the ticket of a waiting task (its bounds are full, background is disabled, or it cannot be
+     * reached and does not fall back): the task fails with {@code reason}. Nothing happens when the task no longer
+     * waits.
+     */
+    public void refused(long ticket, Reason reason, String message) {
+        QueuedTask task;
+        lock.lock();
+        try {
+            task = ticketed.get(ticket);
+            if (task == null || task.stack == null) {
+                return;
+            }
+            // the ticket never made it in: nothing to withdraw
+            ticketed.remove(ticket);
+            task.ticket = 0;
+            end(task);
+        } finally {
+            lock.unlock();
+        }
+        safely(task, () -> task.reject(reason, message));
+    }
+
+    /** The authority dropped a waiting ticket to make room for a newer one (whenFull=dropOldest, on any instance). */
+    public void dropped(long epoch, long ticket) {
+        QueuedTask task;
+        lock.lock();
+        try {
+            if (epoch != this.epoch) {
+                return;
+            }
+            task = ticketed.get(ticket);
+            if (task == null || task.stack == null) {
+                return;
+            }
+            ticketed.remove(ticket);
+            task.ticket = 0;
+            end(task);
+        } finally {
+            lock.unlock();
+        }
+        safely(task, () -> task.reject(Reason.QUEUE_FULL, "dropped as the oldest request of the full "
+                                                          + task.priority() + " priority stack of all instances to"
+                                                          + " make room for a newer one (whenFull=dropOldest)"));
+    }
+
+    /**
+     * Tells the authority everything this scheduler holds (calls in flight, waiting tasks oldest first), replacing what
+     * it knew: at start, after the authority lost this instance (its lease ran out), and when it is back after an
+     * outage. Tasks started locally meanwhile count as running at once.
+     */
+    public void rejoin() {
+        lock.lock();
+        try {
+            if (authority == null) {
+                return;
+            }
+            epoch++;
+            List<SlotAuthority.Ticket> holding = new ArrayList<>(running.size());
+            for (QueuedTask task : running) {
+                if (task.ticket == 0) {
+                    task.ticket = ++lastTicket;
+                    ticketed.put(task.ticket, task);
+                }
+                holding.add(new SlotAuthority.Ticket(task.ticket, task.priority(), String.valueOf(task.target())));
+            }
+            List<QueuedTask> stacked = new ArrayList<>(highSize + lowSize);
+            for (Target target : targets.values()) {
+                stacked.addAll(target.high.snapshot());
+                stacked.addAll(target.low.snapshot());
+            }
+            stacked.sort(Comparator.comparingLong(t -> t.pushSequence));
+            List<SlotAuthority.Ticket> waiting = new ArrayList<>(stacked.size());
+            for (QueuedTask task : stacked) {
+                waiting.add(new SlotAuthority.Ticket(task.ticket, task.priority(), String.valueOf(task.target())));
+            }
+            authority.rejoin(epoch, holding, waiting);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The authority stopped or resumed deciding ({@link SlotAuthority#decides()}): when it stopped, waiting tasks start
+     * here under the local limit.
+     */
+    public void coordinationChanged() {
+        promoteAndExecute();
     }
 
     /**

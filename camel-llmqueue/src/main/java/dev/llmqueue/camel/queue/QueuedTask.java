@@ -109,6 +109,8 @@ public abstract class QueuedTask {
     int preemptions;
     /** Whether the scheduler is taking this start's slot back. */
     boolean preempting;
+    /** The authority's ticket while waiting for its grant and while running on it; 0 for none. */
+    long ticket;
     /** The current start; replaced under the lock before each start is handed to the call executor. */
     private CallHandle handle = new CallHandle();
 

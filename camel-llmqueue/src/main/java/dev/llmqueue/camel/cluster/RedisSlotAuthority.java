@@ -1,0 +1,519 @@
+package dev.llmqueue.camel.cluster;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import dev.llmqueue.camel.LlmQueuePriority;
+import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
+import dev.llmqueue.camel.queue.LlmQueueScheduler;
+import dev.llmqueue.camel.queue.QueuedTask.Signal;
+import dev.llmqueue.camel.queue.SlotAuthority;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The slots of every instance sharing a {@code queueName}, decided in Redis: {@code coordination=redis}.
+ * <p>
+ * Each decision is one call of the script {@code llmqueue.lua} (loaded once, called by its SHA): a ticket asks for a
+ * slot ({@code submit}, which also grants), a call gives its slot back ({@code release}, which hands it on in the same
+ * script), a waiting task leaves ({@code withdraw}), the node renews its lease ({@code heartbeat}) or tells everything
+ * it holds ({@code rejoin}). Grants reach the node as a push: it blocks on its own list with BLPOP on a connection of
+ * its own, so no instance polls. Only tickets travel: the exchanges stay in their JVM, with the local scheduler.
+ * <p>
+ * Threads: the scheduler calls {@link #request}, {@link #withdraw}, {@link #release} and {@link #rejoin} under its lock,
+ * and they only dispatch. Every reply is handled on one thread of our own ({@code callbacks}), never on Lettuce's I/O
+ * threads and never on the dispatching thread, so the scheduler is always entered with no lock held, in reply order.
+ * <p>
+ * Outages: a failed command marks Redis unreachable. While it is, a heartbeat probes it; once it answers again this
+ * node rejoins (tells its calls in flight and its waiting tasks, replacing whatever Redis kept), which also repairs a
+ * grant lost with a dropped connection. {@code redisFailureMode=reject} refuses new requests meanwhile and lets the
+ * waiting ones wait; {@code local} lets the scheduler decide alone with its own {@code maxConcurrentRequests}.
+ */
+public final class RedisSlotAuthority implements Coordinator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisSlotAuthority.class);
+    private static final String SCRIPT = script();
+    /** The longest a command may take before Redis counts as unreachable. */
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    /** How long one BLPOP blocks before the next one: a dead connection shows within this. */
+    private static final long LISTEN_SECONDS = 2;
+    /** How often an unreachable Redis is tried again. */
+    private static final long RETRY_MILLIS = 500;
+
+
+    private final RedisURI uri;
+    private final String display;
+    private final String prefix;
+    private final String nodeId;
+    private final long leaseMillis;
+    private final boolean fallBack;
+    private final LlmQueueScheduler scheduler;
+    private final Map<String, String> ownSettings;
+    private final Consumer<Map<String, String>> settingsChanged;
+    private final ScheduledExecutorService timer;
+    private final Executor callbacks;
+
+    private ClientResources resources;
+    private RedisClient commandsClient;
+    private RedisClient grantsClient;
+    private volatile StatefulRedisConnection<String, String> commands;
+    private volatile StatefulRedisConnection<String, String> grants;
+    private volatile String sha;
+    private volatile boolean available;
+    private volatile String outage = "not connected yet";
+    private volatile boolean stopped;
+    private volatile boolean listening;
+    private volatile boolean connecting;
+    private ScheduledFuture<?> heartbeat;
+
+    /**
+     * @param ownSettings     this instance's shared settings, written to Redis once it is reached at start (the last
+     *                        instance to start, or the last live change on any instance, wins)
+     * @param settingsChanged told of the shared settings when another instance changed them, on the callbacks thread
+     */
+    public RedisSlotAuthority(String redisUri, String queueName, String nodeId, long leaseMillis, boolean fallBack,
+                              LlmQueueScheduler scheduler, Map<String, String> ownSettings,
+                              Consumer<Map<String, String>> settingsChanged, ScheduledExecutorService timer,
+                              Executor callbacks) {
+        this.uri = RedisURI.create(redisUri);
+        this.uri.setTimeout(COMMAND_TIMEOUT);
+        this.display = display(uri);
+        this.prefix = "{" + queueName + "}";
+        this.nodeId = nodeId;
+        this.leaseMillis = leaseMillis;
+        this.fallBack = fallBack;
+        this.scheduler = scheduler;
+        this.ownSettings = ownSettings;
+        this.settingsChanged = settingsChanged;
+        this.timer = timer;
+        this.callbacks = callbacks;
+    }
+
+    /** The URI without its password or user: what logs and messages may show. */
+    public static String display(RedisURI uri) {
+        return (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort()
+               + (uri.getDatabase() != 0 ? "/" + uri.getDatabase() : "");
+    }
+
+    /**
+     * Connects, writes this instance's settings and tells Redis what it holds. Waits up to a few seconds for Redis;
+     * when it does not answer, starts anyway (unreachable, see the class comment) and keeps trying.
+     */
+    @Override
+    public void start() {
+        resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).build();
+        commandsClient = RedisClient.create(resources, uri);
+        commandsClient.setOptions(ClientOptions.builder().autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
+        // blocking pops wait longer than any command timeout: a client of their own, with none
+        grantsClient = RedisClient.create(resources, uri);
+        grantsClient.setOptions(ClientOptions.builder().autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+        try {
+            connect().get(COMMAND_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            lost(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lost(e);
+        }
+        long period = Math.max(10, Math.min(leaseMillis / 3, 1000));
+        heartbeat = timer.scheduleWithFixedDelay(() -> callbacks.execute(this::beat), period, period,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Opens both connections (once), loads the script, publishes the settings and rejoins. */
+    private CompletableFuture<Void> connect() {
+        CompletableFuture<Void> opened = CompletableFuture.completedFuture(null);
+        if (commands == null) {
+            opened = commandsClient.connectAsync(StringCodec.UTF8, uri).toCompletableFuture()
+                    .thenCompose(c -> {
+                        commands = c;
+                        return grantsClient.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
+                    }).thenAccept(c -> grants = c);
+        }
+        return opened
+                .thenCompose(v -> commands.async().scriptLoad(SCRIPT).toCompletableFuture())
+                .thenCompose(loaded -> {
+                    sha = loaded;
+                    List<String> args = new ArrayList<>();
+                    args.add("configure");
+                    args.add(nodeId);
+                    ownSettings.forEach((name, value) -> {
+                        args.add(name);
+                        args.add(value);
+                    });
+                    return run(args.toArray(String[]::new));
+                })
+                .thenAcceptAsync(reply -> reachable(), callbacks);
+    }
+
+    /** Redis answered after an outage (or for the first time): tell it everything this node holds, then listen. */
+    private void reachable() {
+        if (stopped) {
+            return;
+        }
+        boolean wasDown = !available;
+        available = true;
+        scheduler.rejoin();
+        if (wasDown) {
+            LOG.info("llmqueue reaches Redis at {} (queue {}, node {}): slots are granted across instances", display,
+                    prefix, nodeId);
+            scheduler.coordinationChanged();
+        }
+        if (!listening) {
+            listening = true;
+            listen();
+        }
+    }
+
+    /** A command failed: from now on, Redis counts as unreachable until a heartbeat gets through. */
+    private void lost(Throwable failure) {
+        if (stopped) {
+            return;
+        }
+        if (unwrap(failure) instanceof RedisCommandExecutionException) {
+            // Redis answered, with an error: a bug to see, not an outage
+            LOG.error("llmqueue: Redis at {} refused a decision of queue {}", display, prefix, unwrap(failure));
+            return;
+        }
+        String why = describe(failure);
+        outage = why;
+        if (available) {
+            available = false;
+            LOG.warn("llmqueue cannot reach Redis at {}: {}; {}", display, why,
+                    fallBack ? "each instance queues alone with its own maxConcurrentRequests until it is back"
+                                + " (redisFailureMode=local)"
+                             : "new requests are rejected, waiting ones wait (redisFailureMode=reject)");
+            scheduler.coordinationChanged();
+        }
+    }
+
+    /** Renews this node's lease; while Redis is unreachable, probes it. On the callbacks thread. */
+    private void beat() {
+        if (stopped) {
+            return;
+        }
+        if (commands == null || sha == null) {
+            if (!connecting) {
+                connecting = true;
+                connect().whenCompleteAsync((ok, failure) -> {
+                    connecting = false;
+                    if (failure != null) {
+                        lost(failure);
+                    }
+                }, callbacks);
+            }
+            return;
+        }
+        run("heartbeat", nodeId, Long.toString(leaseMillis)).whenCompleteAsync((reply, failure) -> {
+            if (failure != null) {
+                lost(failure);
+            } else if (!available || number(reply.get(0)) == 1) {
+                // back after an outage, or this node's lease ran out meanwhile: Redis forgot (or may have lost) what
+                // we hold
+                reachable();
+            }
+        }, callbacks);
+    }
+
+    /** Pops this node's messages: a push from Redis, one at a time, in order. */
+    private void listen() {
+        if (stopped) {
+            return;
+        }
+        StatefulRedisConnection<String, String> connection = grants;
+        connection.async().blpop(LISTEN_SECONDS, grantList()).toCompletableFuture()
+                .whenCompleteAsync((message, failure) -> {
+                    if (failure != null) {
+                        lost(failure);
+                        if (!stopped) {
+                            timer.schedule(() -> callbacks.execute(this::listen), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                        }
+                        return;
+                    }
+                    try {
+                        if (message != null && message.hasValue()) {
+                            handle(message);
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.error("llmqueue could not handle a message from Redis: {}", message, e);
+                    }
+                    listen();
+                }, callbacks);
+    }
+
+    private void handle(KeyValue<String, String> message) {
+        String text = message.getValue();
+        if (text.equals("C")) {
+            figures().thenAcceptAsync(f -> settingsChanged.accept(f.settings()), callbacks);
+            return;
+        }
+        String[] parts = text.split(" ", 3);
+        long epoch = Long.parseLong(parts[1]);
+        long ticket = ticketNumber(parts[2]);
+        if (parts[0].equals("G")) {
+            scheduler.granted(epoch, ticket);
+        } else if (parts[0].equals("D")) {
+            scheduler.dropped(epoch, ticket);
+        }
+    }
+
+    @Override
+    public boolean decides() {
+        return available || !fallBack;
+    }
+
+    @Override
+    public String refusal() {
+        if (available || fallBack) {
+            return null;
+        }
+        return "Redis at " + display + " cannot be reached (" + outage + "): no instance of queue " + prefix
+               + " can grant a slot (redisFailureMode=reject)";
+    }
+
+    @Override
+    public void request(long ticket, LlmQueuePriority priority, String server) {
+        String prio = priority == LlmQueuePriority.LOW ? "L" : "H";
+        run("submit", nodeId, ticket(ticket), prio, server).whenCompleteAsync((reply, failure) -> {
+            if (failure != null) {
+                lost(failure);
+                if (!fallBack) {
+                    scheduler.refused(ticket, Reason.COORDINATION_UNAVAILABLE, "Redis at " + display
+                            + " could not be asked for a slot (" + describe(failure) + "); redisFailureMode=reject");
+                }
+                return;
+            }
+            String status = String.valueOf(reply.get(0));
+            switch (status) {
+                case "OK":
+                    break;
+                case "QUEUE_FULL":
+                    String option = priority == LlmQueuePriority.LOW ? "maxLowQueueSize" : "maxHighQueueSize";
+                    scheduler.refused(ticket, Reason.QUEUE_FULL, "the " + priority + " priority stack of all"
+                            + " instances of queue " + prefix + " is full: " + reply.get(1) + " requests waiting ("
+                            + option + "=" + reply.get(1) + ")");
+                    break;
+                case "BACKGROUND_DISABLED":
+                    scheduler.refused(ticket, Reason.BACKGROUND_DISABLED,
+                            "background (LOW priority) LLM work is disabled (disableBackground=true)");
+                    break;
+                case "REJOIN":
+                    // Redis had forgotten this node: the rejoin carries this ticket with everything else
+                    scheduler.rejoin();
+                    break;
+                default:
+                    LOG.error("llmqueue got an unknown answer from Redis to a submit: {}", status);
+            }
+        }, callbacks);
+    }
+
+    @Override
+    public void withdraw(long ticket) {
+        fireAndForget(run("withdraw", nodeId, ticket(ticket)));
+    }
+
+    @Override
+    public void release(long ticket, Signal signal) {
+        fireAndForget(run("release", nodeId, ticket(ticket), signal == null ? "NONE" : signal.name()));
+    }
+
+    @Override
+    public void rejoin(long epoch, List<Ticket> running, List<Ticket> waiting) {
+        List<String> args = new ArrayList<>(6 + 3 * (running.size() + waiting.size()));
+        args.add("rejoin");
+        args.add(nodeId);
+        args.add(Long.toString(leaseMillis));
+        args.add(Long.toString(epoch));
+        args.add(Integer.toString(running.size()));
+        for (List<Ticket> tickets : List.of(running, waiting)) {
+            for (Ticket t : tickets) {
+                args.add(ticket(t.ticket()));
+                args.add(t.priority() == LlmQueuePriority.LOW ? "L" : "H");
+                args.add(t.server());
+            }
+        }
+        fireAndForget(run(args.toArray(String[]::new)));
+    }
+
+    @Override
+    public void configure(Map<String, String> settings) {
+        List<String> args = new ArrayList<>();
+        args.add("configure");
+        args.add(nodeId);
+        settings.forEach((name, value) -> {
+            args.add(name);
+            args.add(value);
+        });
+        fireAndForget(run(args.toArray(String[]::new)));
+    }
+
+    @Override
+    public GlobalFigures globalFigures() {
+        try {
+            return figures().get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        }
+    }
+
+    private CompletableFuture<GlobalFigures> figures() {
+        return run("stats", nodeId).thenApply(reply -> {
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (int i = 5; i + 1 < reply.size(); i += 2) {
+                settings.put(String.valueOf(reply.get(i)), String.valueOf(reply.get(i + 1)));
+            }
+            return new GlobalFigures(number(reply.get(0)), number(reply.get(1)), number(reply.get(2)), number(reply.get(3)),
+                    number(reply.get(4)), settings);
+        });
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return available;
+    }
+
+    @Override
+    public String getOutage() {
+        return available ? null : outage;
+    }
+
+    @Override
+    public String getNodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public String getRedis() {
+        return display;
+    }
+
+    @Override
+    public void stop() {
+        try {
+            if (commands != null && sha != null && available) {
+                run("leave", nodeId).get(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("llmqueue could not remove node {} from Redis at {} ({}); its slots come back when its lease runs"
+                     + " out", nodeId, display, describe(e));
+        } finally {
+            stopped = true;
+            if (heartbeat != null) {
+                heartbeat.cancel(false);
+            }
+            if (grantsClient != null) {
+                grantsClient.shutdown(Duration.ZERO, COMMAND_TIMEOUT);
+            }
+            if (commandsClient != null) {
+                commandsClient.shutdown(Duration.ZERO, COMMAND_TIMEOUT);
+            }
+            if (resources != null) {
+                resources.shutdown(0, COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** One decision: by SHA, or by source when Redis lost its script cache (a restart). */
+    private CompletableFuture<List<Object>> run(String... args) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection == null || sha == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis at " + display));
+        }
+        String[] keys = { prefix };
+        try {
+            return connection.async().<List<Object>> evalsha(sha, ScriptOutputType.MULTI, keys, args)
+                    .toCompletableFuture()
+                    .exceptionallyCompose(failure -> unwrap(failure) instanceof RedisNoScriptException
+                            ? connection.async().<List<Object>> eval(SCRIPT, ScriptOutputType.MULTI, keys, args)
+                                    .toCompletableFuture()
+                            : CompletableFuture.failedFuture(failure));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void fireAndForget(CompletableFuture<?> decision) {
+        decision.whenCompleteAsync((reply, failure) -> {
+            if (failure != null) {
+                lost(failure);
+            }
+        }, callbacks);
+    }
+
+    private String grantList() {
+        return prefix + ":grants:" + nodeId;
+    }
+
+    private String ticket(long number) {
+        return nodeId + ":" + number;
+    }
+
+    private static long ticketNumber(String ticket) {
+        return Long.parseLong(ticket.substring(ticket.lastIndexOf(':') + 1));
+    }
+
+    private static long number(Object value) {
+        return value instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(value));
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** A failure in words, without the URI (Lettuce's messages name host and port only, never the password). */
+    private static String describe(Throwable failure) {
+        Throwable t = unwrap(failure);
+        String message = t.getMessage();
+        return t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    private static String script() {
+        try (InputStream in = RedisSlotAuthority.class.getResourceAsStream("llmqueue.lua")) {
+            if (in == null) {
+                throw new IllegalStateException("llmqueue.lua is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read llmqueue.lua", e);
+        }
+    }
+}
