@@ -37,7 +37,7 @@ class RedisCoordinationTest {
     }
 
     private ClusterInstance instance(String node, int maxConcurrentRequests) throws Exception {
-        ClusterInstance instance = new ClusterInstance(server.baseUrl(), Map.of("redisUri", "redis://127.0.0.1:6379",
+        ClusterInstance instance = new ClusterInstance(server.baseUrl(), Map.of("redisUri", TestRedis.uri(),
                 "queueName", queueName, "nodeId", node, "maxConcurrentRequests", maxConcurrentRequests));
         instances.add(instance);
         return instance;
