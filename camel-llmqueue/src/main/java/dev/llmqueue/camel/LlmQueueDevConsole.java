@@ -51,6 +51,9 @@ public class LlmQueueDevConsole extends AbstractDevConsole {
             sb.append(String.format("    In flight: %d of %d slots (retrying: %d)%n", queue.getActiveRequests(),
                     queue.getMaxConcurrentRequests(), queue.getRetryingRequests()));
             sb.append(String.format("    Background disabled: %s%n", queue.isDisableBackground()));
+            if (queue.getCoordination() == LlmQueueCoordination.redis) {
+                sb.append(coordinationLine(queue));
+            }
             sb.append(String.format("    Completed: %d, failed: %d, rejected: %d, expired: %d, cancelled: %d%n",
                     queue.getCompletedCount(), queue.getFailedCount(), queue.getRejectedCount(),
                     queue.getExpiredCount(), queue.getCancelledCount()));
@@ -80,6 +83,23 @@ public class LlmQueueDevConsole extends AbstractDevConsole {
             sb.append(String.format("%n"));
         });
         return sb.toString();
+    }
+
+    /** With coordination=redis: the queue of every instance beside this node's own figures. */
+    private static String coordinationLine(LlmQueueComponent queue) {
+        String outage = queue.coordinationOutage();
+        if (outage != null) {
+            return String.format("    All instances (queue %s, node %s): unknown, %s%n", queue.getQueueName(),
+                    queue.getNodeId(), outage);
+        }
+        dev.llmqueue.camel.cluster.Coordinator.GlobalFigures global = queue.globalFigures();
+        if (global == null) {
+            return String.format("    All instances (queue %s, node %s): Redis did not answer in time%n",
+                    queue.getQueueName(), queue.getNodeId());
+        }
+        return String.format("    All instances (queue %s, node %s, %d instances): waiting HIGH %d, LOW %d; in flight %d"
+                             + " of %d%n", queue.getQueueName(), queue.getNodeId(), global.instances(),
+                global.highWaiting(), global.lowWaiting(), global.running(), queue.getMaxConcurrentRequests());
     }
 
     private static String percentilesLine(String what, LlmQueuePriority priority, Map<String, Long> percentiles) {
@@ -114,6 +134,25 @@ public class LlmQueueDevConsole extends AbstractDevConsole {
             root.put("preempted", queue.getPreemptedCount());
             root.put("preemptLow", queue.isPreemptLow());
             root.put("reservedHighSlots", queue.getReservedHighSlots());
+            root.put("coordination", queue.getCoordination().name());
+            if (queue.getCoordination() == LlmQueueCoordination.redis) {
+                JsonObject global = new JsonObject();
+                global.put("queueName", queue.getQueueName());
+                global.put("nodeId", queue.getNodeId());
+                global.put("available", queue.isCoordinationAvailable());
+                String outage = queue.coordinationOutage();
+                if (outage != null) {
+                    global.put("outage", outage);
+                }
+                dev.llmqueue.camel.cluster.Coordinator.GlobalFigures figures = outage == null ? queue.globalFigures() : null;
+                if (figures != null) {
+                    global.put("highPriorityQueueSize", figures.highWaiting());
+                    global.put("lowPriorityQueueSize", figures.lowWaiting());
+                    global.put("activeRequests", figures.running());
+                    global.put("instances", figures.instances());
+                }
+                root.put("global", global);
+            }
             JsonArray queued = new JsonArray();
             for (QueuedRequest request : queue.queuedRequests()) {
                 JsonObject jo = new JsonObject();
