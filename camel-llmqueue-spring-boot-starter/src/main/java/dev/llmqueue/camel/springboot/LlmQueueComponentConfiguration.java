@@ -22,6 +22,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Boot's syntax ({@code 30s}, {@code 500ms}, {@code 2m}, {@code PT1M}; a bare number is milliseconds).
  * <p>
  * Unknown and ill-typed properties fail the application's start, naming the property.
+ * <p>
+ * {@code camel.component.llmqueue.dashboard.*} configures the dashboard ({@code camel-llmqueue-dashboard}), which
+ * {@link LlmQueueDashboardAutoConfiguration} adds when that module is on the classpath and
+ * {@code camel.component.llmqueue.dashboard.enabled=true}.
  */
 @ConfigurationProperties(prefix = "camel.component.llmqueue", ignoreUnknownFields = false)
 public class LlmQueueComponentConfiguration extends ComponentConfigurationPropertiesCommon {
@@ -137,6 +141,14 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
      * percent jitter.
      */
     private Duration retryBackoff;
+    /**
+     * The llmqueue dashboard, when camel-llmqueue-dashboard is on the classpath.
+     */
+    private final Dashboard dashboard = new Dashboard();
+
+    public Dashboard getDashboard() {
+        return dashboard;
+    }
 
     public Boolean getAdaptiveConcurrency() {
         return adaptiveConcurrency;
@@ -296,5 +308,67 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
 
     public void setRetryBackoff(Duration retryBackoff) {
         this.retryBackoff = retryBackoff;
+    }
+
+    /**
+     * {@code camel.component.llmqueue.dashboard.*}: the options of {@code LlmQueueDashboard}. Like the component's
+     * options, {@code path}, {@code token} and {@code showPrompts} start {@code null} ("not set"): the dashboard then
+     * takes the Camel property {@code llmqueue.dashboard.path} (and so on) when there is one, else its default.
+     */
+    public static class Dashboard {
+
+        /**
+         * Whether to add the llmqueue dashboard's routes (a live page and its JSON API) to the CamelContext. Needs
+         * camel-llmqueue-dashboard on the classpath, and a platform-http engine (camel-platform-http-starter with
+         * spring-boot-starter-web) to serve them on the application's HTTP port.
+         */
+        private boolean enabled;
+        /**
+         * Where the dashboard's page is served, such as /llmqueue or /ops/queue; its JSON API is under {path}/api/.
+         */
+        private String path;
+        /**
+         * Turns the dashboard's actions on (cancel a waiting request, set maxConcurrentRequests, turn background work
+         * off and on); each must then carry the header Authorization: Bearer {token}. Without one the dashboard is
+         * read-only.
+         */
+        private String token;
+        /**
+         * Whether the dashboard shows request ids and models (off by default: they can identify people). API keys and
+         * prompts are never shown.
+         */
+        private Boolean showPrompts;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getPath() {
+            return path;
+        }
+
+        public void setPath(String path) {
+            this.path = path;
+        }
+
+        public String getToken() {
+            return token;
+        }
+
+        public void setToken(String token) {
+            this.token = token;
+        }
+
+        public Boolean getShowPrompts() {
+            return showPrompts;
+        }
+
+        public void setShowPrompts(Boolean showPrompts) {
+            this.showPrompts = showPrompts;
+        }
     }
 }

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * An unknown or ill-typed camel.component.llmqueue.* property fails the application's start, with a message that names
  * it. (Not a @SpringBootTest: each case is a start that must fail, of an application with only Camel and the starter,
- * so that the five starts stay quick.)
+ * so that the starts stay quick.)
  */
 class StartupFailureTest {
 
@@ -40,6 +40,17 @@ class StartupFailureTest {
     @Test
     void anUnknownPropertyFailsTheStart() {
         assertStartFailsNaming("camel.component.llmqueue.max-concurent-requests", "4");
+    }
+
+    @Test
+    void anUnknownDashboardPropertyFailsTheStart() {
+        // the dashboard has no port of its own: it is served on the application's (server.port)
+        assertStartFailsNaming("camel.component.llmqueue.dashboard.port", "8081");
+    }
+
+    @Test
+    void anIllTypedDashboardPropertyFailsTheStart() {
+        assertStartFailsNaming("camel.component.llmqueue.dashboard.enabled", "yes please");
     }
 
     @Test
