@@ -31,10 +31,13 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "autowiredEnabled": target.setAutowiredEnabled(property(camelContext, boolean.class, value)); return true;
         case "connecttimeout":
         case "connectTimeout": target.setConnectTimeout(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "coordination": target.setCoordination(property(camelContext, dev.llmqueue.camel.LlmQueueCoordination.class, value)); return true;
         case "disablebackground":
         case "disableBackground": target.setDisableBackground(property(camelContext, boolean.class, value)); return true;
         case "lazystartproducer":
         case "lazyStartProducer": target.setLazyStartProducer(property(camelContext, boolean.class, value)); return true;
+        case "leasetime":
+        case "leaseTime": target.setLeaseTime(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "lowprioritymaxwait":
         case "lowPriorityMaxWait": target.setLowPriorityMaxWait(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
         case "maxconcurrentrequests":
@@ -55,8 +58,16 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "maxRetries": target.setMaxRetries(property(camelContext, int.class, value)); return true;
         case "maxretrybackoff":
         case "maxRetryBackoff": target.setMaxRetryBackoff(property(camelContext, java.time.Duration.class, value).toMillis()); return true;
+        case "nodeid":
+        case "nodeId": target.setNodeId(property(camelContext, java.lang.String.class, value)); return true;
         case "preemptlow":
         case "preemptLow": target.setPreemptLow(property(camelContext, boolean.class, value)); return true;
+        case "queuename":
+        case "queueName": target.setQueueName(property(camelContext, java.lang.String.class, value)); return true;
+        case "redisfailuremode":
+        case "redisFailureMode": target.setRedisFailureMode(property(camelContext, dev.llmqueue.camel.LlmQueueRedisFailureMode.class, value)); return true;
+        case "redisuri":
+        case "redisUri": target.setRedisUri(property(camelContext, java.lang.String.class, value)); return true;
         case "reservedhighslots":
         case "reservedHighSlots": target.setReservedHighSlots(property(camelContext, int.class, value)); return true;
         case "retrybackoff":
@@ -78,10 +89,13 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "autowiredEnabled": return boolean.class;
         case "connecttimeout":
         case "connectTimeout": return long.class;
+        case "coordination": return dev.llmqueue.camel.LlmQueueCoordination.class;
         case "disablebackground":
         case "disableBackground": return boolean.class;
         case "lazystartproducer":
         case "lazyStartProducer": return boolean.class;
+        case "leasetime":
+        case "leaseTime": return long.class;
         case "lowprioritymaxwait":
         case "lowPriorityMaxWait": return long.class;
         case "maxconcurrentrequests":
@@ -102,8 +116,16 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "maxRetries": return int.class;
         case "maxretrybackoff":
         case "maxRetryBackoff": return long.class;
+        case "nodeid":
+        case "nodeId": return java.lang.String.class;
         case "preemptlow":
         case "preemptLow": return boolean.class;
+        case "queuename":
+        case "queueName": return java.lang.String.class;
+        case "redisfailuremode":
+        case "redisFailureMode": return dev.llmqueue.camel.LlmQueueRedisFailureMode.class;
+        case "redisuri":
+        case "redisUri": return java.lang.String.class;
         case "reservedhighslots":
         case "reservedHighSlots": return int.class;
         case "retrybackoff":
@@ -126,10 +148,13 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "autowiredEnabled": return target.isAutowiredEnabled();
         case "connecttimeout":
         case "connectTimeout": return target.getConnectTimeout();
+        case "coordination": return target.getCoordination();
         case "disablebackground":
         case "disableBackground": return target.isDisableBackground();
         case "lazystartproducer":
         case "lazyStartProducer": return target.isLazyStartProducer();
+        case "leasetime":
+        case "leaseTime": return target.getLeaseTime();
         case "lowprioritymaxwait":
         case "lowPriorityMaxWait": return target.getLowPriorityMaxWait();
         case "maxconcurrentrequests":
@@ -150,8 +175,16 @@ public class LlmQueueComponentConfigurer extends PropertyConfigurerSupport imple
         case "maxRetries": return target.getMaxRetries();
         case "maxretrybackoff":
         case "maxRetryBackoff": return target.getMaxRetryBackoff();
+        case "nodeid":
+        case "nodeId": return target.getNodeId();
         case "preemptlow":
         case "preemptLow": return target.isPreemptLow();
+        case "queuename":
+        case "queueName": return target.getQueueName();
+        case "redisfailuremode":
+        case "redisFailureMode": return target.getRedisFailureMode();
+        case "redisuri":
+        case "redisUri": return target.getRedisUri();
         case "reservedhighslots":
         case "reservedHighSlots": return target.getReservedHighSlots();
         case "retrybackoff":
