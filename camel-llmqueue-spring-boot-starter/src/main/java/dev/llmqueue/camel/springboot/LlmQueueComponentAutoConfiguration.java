@@ -137,6 +137,24 @@ public class LlmQueueComponentAutoConfiguration {
         if (from.getRetryBackoff() != null) {
             to.setRetryBackoff(millis(from.getRetryBackoff()));
         }
+        if (from.getCoordination() != null) {
+            to.setCoordination(from.getCoordination());
+        }
+        if (from.getRedisUri() != null) {
+            to.setRedisUri(from.getRedisUri());
+        }
+        if (from.getQueueName() != null) {
+            to.setQueueName(from.getQueueName());
+        }
+        if (from.getLeaseTime() != null) {
+            to.setLeaseTime(millis(from.getLeaseTime()));
+        }
+        if (from.getNodeId() != null) {
+            to.setNodeId(from.getNodeId());
+        }
+        if (from.getRedisFailureMode() != null) {
+            to.setRedisFailureMode(from.getRedisFailureMode());
+        }
     }
 
     private static long millis(Duration duration) {

@@ -123,6 +123,37 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
      */
     private Duration connectTimeout;
     /**
+     * Who decides which waiting request gets the next slot: local (this instance alone, no Redis needed) or redis (every
+     * instance sharing a queueName: maxConcurrentRequests is one global limit, HIGH before LOW and newest first across
+     * instances, the stack bounds count all instances' waiting requests).
+     */
+    private dev.llmqueue.camel.LlmQueueCoordination coordination;
+    /**
+     * With coordination=redis: the Redis server, as redis://[:password@]host:port[/db] or rediss:// for TLS. Default
+     * redis://localhost:6379, or the environment variable LLM_QUEUE_REDIS_URI. The password is never logged.
+     */
+    private String redisUri;
+    /**
+     * With coordination=redis: instances with the same queue name share one queue; it prefixes every Redis key
+     * ({queueName}:...).
+     */
+    private String queueName;
+    /**
+     * With coordination=redis: how long the slots and waiting requests of an instance that stopped renewing them
+     * (killed, cut off from Redis) stay taken; an instance renews them every third of this.
+     */
+    private Duration leaseTime;
+    /**
+     * With coordination=redis: this instance's name in Redis. Default: host name, process id and a random suffix.
+     */
+    private String nodeId;
+    /**
+     * With coordination=redis, while Redis cannot be reached: reject (new requests fail with LlmQueueRejectedException,
+     * reason COORDINATION_UNAVAILABLE; waiting ones wait for Redis or their deadline) or local (each instance queues
+     * alone with its own maxConcurrentRequests until Redis is back: up to that many calls per instance).
+     */
+    private dev.llmqueue.camel.LlmQueueRedisFailureMode redisFailureMode;
+    /**
      * Default for the endpoints' maxResponseSize: the largest reply accepted, in bytes.
      */
     private Integer maxResponseSize;
@@ -276,6 +307,54 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
 
     public void setConnectTimeout(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
+    }
+
+    public dev.llmqueue.camel.LlmQueueCoordination getCoordination() {
+        return coordination;
+    }
+
+    public void setCoordination(dev.llmqueue.camel.LlmQueueCoordination coordination) {
+        this.coordination = coordination;
+    }
+
+    public String getRedisUri() {
+        return redisUri;
+    }
+
+    public void setRedisUri(String redisUri) {
+        this.redisUri = redisUri;
+    }
+
+    public String getQueueName() {
+        return queueName;
+    }
+
+    public void setQueueName(String queueName) {
+        this.queueName = queueName;
+    }
+
+    public Duration getLeaseTime() {
+        return leaseTime;
+    }
+
+    public void setLeaseTime(Duration leaseTime) {
+        this.leaseTime = leaseTime;
+    }
+
+    public String getNodeId() {
+        return nodeId;
+    }
+
+    public void setNodeId(String nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    public dev.llmqueue.camel.LlmQueueRedisFailureMode getRedisFailureMode() {
+        return redisFailureMode;
+    }
+
+    public void setRedisFailureMode(dev.llmqueue.camel.LlmQueueRedisFailureMode redisFailureMode) {
+        this.redisFailureMode = redisFailureMode;
     }
 
     public Integer getMaxResponseSize() {

@@ -47,10 +47,11 @@ class CustomizerAppliesEveryOptionTest {
     /** A value of the option's Spring Boot type that differs from its default. */
     private static Object nonDefault(JsonNode option) throws ClassNotFoundException {
         String type = option.get("type").asText();
-        String defaultValue = option.get("defaultValue").asText();
+        String defaultValue = option.path("defaultValue").asText();
         Object value = switch (type) {
             case "integer" -> Integer.parseInt(defaultValue) + 7;
             case "boolean" -> !Boolean.parseBoolean(defaultValue);
+            case "string" -> defaultValue + "-other";
             case "duration" -> Duration.ofMillis(TimeUtils.toMilliSeconds(defaultValue) + 1234);
             case "enum" -> {
                 Class<?> enumType = Class.forName(option.get("javaType").asText());

@@ -1,6 +1,8 @@
 package dev.llmqueue.camel.springboot;
 
 import dev.llmqueue.camel.LlmQueueComponent;
+import dev.llmqueue.camel.LlmQueueCoordination;
+import dev.llmqueue.camel.LlmQueueRedisFailureMode;
 import dev.llmqueue.camel.LlmQueueWhenFull;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         "camel.component.llmqueue.preempt-low=true",
         "camel.component.llmqueue.max-preemptions=5",
         "camel.component.llmqueue.max-concurrent-requests-per-server=3",
+        // coordination stays local here: these only have to reach the component
+        "camel.component.llmqueue.redis-uri=redis://:s3cret@127.0.0.1:6399/2",
+        "camel.component.llmqueue.queue-name=orders",
+        "camel.component.llmqueue.lease-time=10s",
+        "camel.component.llmqueue.node-id=node-7",
+        "camel.component.llmqueue.redis-failure-mode=local",
 })
 class PropertiesBindingTest {
 
@@ -72,6 +80,16 @@ class PropertiesBindingTest {
         assertEquals(250, component().getRetryBackoff());
         assertEquals(3_000, component().getConnectTimeout(), "ISO-8601");
         assertEquals(1_500, component().getMaxRetryBackoff(), "a bare number is milliseconds");
+    }
+
+    @Test
+    void theCoordinationOptionsBind() {
+        assertEquals(LlmQueueCoordination.local, component().getCoordination(), "the default");
+        assertEquals("redis://:s3cret@127.0.0.1:6399/2", component().getRedisUri());
+        assertEquals("orders", component().getQueueName());
+        assertEquals(10_000, component().getLeaseTime());
+        assertEquals("node-7", component().getNodeId());
+        assertEquals(LlmQueueRedisFailureMode.local, component().getRedisFailureMode());
     }
 
     @Test
