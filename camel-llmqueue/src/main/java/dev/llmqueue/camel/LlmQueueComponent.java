@@ -143,8 +143,8 @@ public class LlmQueueComponent extends DefaultComponent {
                             + " all instances' waiting requests).")
     private LlmQueueCoordination coordination = LlmQueueCoordination.local;
     @Metadata(defaultValue = "redis://localhost:6379", secret = true,
-              description = "With coordination=redis: the Redis server, as redis://[:password@]host:port[/db] or"
-                            + " rediss:// for TLS. Default redis://localhost:6379, or the environment variable"
+              description = "With coordination=redis: the Redis server, a redis://host:port URI (a password goes"
+                            + " before the host, a database number after the port), or rediss:// for TLS. Default redis://localhost:6379, or the environment variable"
                             + " LLM_QUEUE_REDIS_URI. The password is never logged.")
     private String redisUri = "redis://localhost:6379";
     @Metadata(defaultValue = "llmqueue",

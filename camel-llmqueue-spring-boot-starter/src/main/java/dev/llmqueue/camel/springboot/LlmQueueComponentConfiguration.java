@@ -129,8 +129,9 @@ public class LlmQueueComponentConfiguration extends ComponentConfigurationProper
      */
     private dev.llmqueue.camel.LlmQueueCoordination coordination;
     /**
-     * With coordination=redis: the Redis server, as redis://[:password@]host:port[/db] or rediss:// for TLS. Default
-     * redis://localhost:6379, or the environment variable LLM_QUEUE_REDIS_URI. The password is never logged.
+     * With coordination=redis: the Redis server, a redis://host:port URI (a password goes before the host, a database
+     * number after the port), or rediss:// for TLS. Default redis://localhost:6379, or the environment variable
+     * LLM_QUEUE_REDIS_URI. The password is never logged.
      */
     private String redisUri;
     /**
