@@ -137,8 +137,10 @@ public final class RedisSlotAuthority implements Coordinator {
         grantsClient = RedisClient.create(resources, uri);
         grantsClient.setOptions(ClientOptions.builder().autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+        connecting = true;
+        CompletableFuture<Void> first = connect().whenComplete((ok, failure) -> connecting = false);
         try {
-            connect().get(COMMAND_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+            first.get(COMMAND_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             lost(e);
         } catch (InterruptedException e) {
@@ -152,13 +154,14 @@ public final class RedisSlotAuthority implements Coordinator {
 
     /** Opens both connections (once), loads the script, publishes the settings and rejoins. */
     private CompletableFuture<Void> connect() {
+        // each connection opened once; Lettuce reconnects them after that
         CompletableFuture<Void> opened = CompletableFuture.completedFuture(null);
         if (commands == null) {
-            opened = commandsClient.connectAsync(StringCodec.UTF8, uri).toCompletableFuture()
-                    .thenCompose(c -> {
-                        commands = c;
-                        return grantsClient.connectAsync(StringCodec.UTF8, uri).toCompletableFuture();
-                    }).thenAccept(c -> grants = c);
+            opened = commandsClient.connectAsync(StringCodec.UTF8, uri).toCompletableFuture().thenAccept(c -> commands = c);
+        }
+        if (grants == null) {
+            opened = opened.thenCompose(v -> grantsClient.connectAsync(StringCodec.UTF8, uri).toCompletableFuture())
+                    .thenAccept(c -> grants = c);
         }
         return opened
                 .thenCompose(v -> commands.async().scriptLoad(SCRIPT).toCompletableFuture())
@@ -222,7 +225,7 @@ public final class RedisSlotAuthority implements Coordinator {
         if (stopped) {
             return;
         }
-        if (commands == null || sha == null) {
+        if (commands == null || grants == null || sha == null) {
             if (!connecting) {
                 connecting = true;
                 connect().whenCompleteAsync((ok, failure) -> {
