@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Several instances in one JVM (separate CamelContexts) sharing one queue through a real Redis. */
+@RequiresRedis
 class RedisCoordinationTest {
 
     private final List<ClusterInstance> instances = new ArrayList<>();
@@ -34,6 +35,7 @@ class RedisCoordinationTest {
         server.release();
         instances.forEach(ClusterInstance::close);
         server.close();
+        RedisServer.require().deleteQueueKeys(queueName);
     }
 
     private ClusterInstance instance(String node, int maxConcurrentRequests) throws Exception {

@@ -1,8 +1,9 @@
 package dev.llmqueue.camel.cluster;
 
 /**
- * The Redis the cluster tests talk to. A facade, so that how a Redis is found (REDIS_URL, 127.0.0.1:6379, or a
- * redis-server started from the PATH) lives in one place: {@link RedisServer} once it lands.
+ * The URI of the Redis the cluster tests share ({@link RedisServer#shared()}: REDIS_URL, 127.0.0.1:6379, or a
+ * redis-server started from the PATH). Classes using it are {@link RequiresRedis}, so they skip, saying how to get a
+ * Redis, when there is none.
  */
 final class TestRedis {
 
@@ -10,7 +11,6 @@ final class TestRedis {
     }
 
     static String uri() {
-        String url = System.getenv("REDIS_URL");
-        return url != null && !url.isBlank() ? url : "redis://127.0.0.1:6379";
+        return RedisServer.require().uri().toString();
     }
 }
