@@ -458,7 +458,7 @@ public class LlmQueueComponent extends DefaultComponent {
     private void startRedis() {
         String node = nodeId != null ? nodeId : defaultNodeId();
         redis = new dev.llmqueue.camel.cluster.RedisSlotAuthority(redisUri, queueName, node, leaseTime,
-                redisFailureMode == LlmQueueRedisFailureMode.local, scheduler, sharedSettings(), this::applyShared,
+                redisFailureMode == LlmQueueRedisFailureMode.local, scheduler, this::sharedSettings, this::applyShared,
                 timer, redisCallbacks);
         scheduler.coordinate(redis);
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.llmqueue.camel.LlmQueuePriority;
 import dev.llmqueue.camel.LlmQueueRejectedException.Reason;
@@ -35,6 +36,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +77,7 @@ public final class RedisSlotAuthority implements Coordinator {
     private final long leaseMillis;
     private final boolean fallBack;
     private final LlmQueueScheduler scheduler;
-    private final Map<String, String> ownSettings;
+    private final Supplier<Map<String, String>> ownSettings;
     private final Consumer<Map<String, String>> settingsChanged;
     private final ScheduledExecutorService timer;
     private final Executor callbacks;
@@ -94,12 +96,13 @@ public final class RedisSlotAuthority implements Coordinator {
     private ScheduledFuture<?> heartbeat;
 
     /**
-     * @param ownSettings     this instance's shared settings, written to Redis once it is reached at start (the last
-     *                        instance to start, or the last live change on any instance, wins)
+     * @param ownSettings     this instance's shared settings: written to Redis once it is reached at start (the last
+     *                        instance to start, or the last live change on any instance, wins), and again by a rejoin
+     *                        when Redis has lost them (a restart)
      * @param settingsChanged told of the shared settings when another instance changed them, on the callbacks thread
      */
     public RedisSlotAuthority(String redisUri, String queueName, String nodeId, long leaseMillis, boolean fallBack,
-                              LlmQueueScheduler scheduler, Map<String, String> ownSettings,
+                              LlmQueueScheduler scheduler, Supplier<Map<String, String>> ownSettings,
                               Consumer<Map<String, String>> settingsChanged, ScheduledExecutorService timer,
                               Executor callbacks) {
         this.uri = RedisURI.create(redisUri);
@@ -128,15 +131,21 @@ public final class RedisSlotAuthority implements Coordinator {
      */
     @Override
     public void start() {
-        resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).build();
+        // reconnect within a second of Redis coming back (Lettuce's default waits up to 30 s between attempts)
+        resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
         commandsClient = RedisClient.create(resources, uri);
         commandsClient.setOptions(ClientOptions.builder().autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
-        // blocking pops wait longer than any command timeout: a client of their own, with none
+        // a blocking pop must not race the command timeout (a spurious outage every idle LISTEN_SECONDS), yet a
+        // connection that went silent must show: a client of its own, whose timeout outlasts the pop
         grantsClient = RedisClient.create(resources, uri);
         grantsClient.setOptions(ClientOptions.builder().autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(LISTEN_SECONDS).plus(COMMAND_TIMEOUT)))
+                .build());
         connecting = true;
         CompletableFuture<Void> first = connect().whenComplete((ok, failure) -> connecting = false);
         try {
@@ -170,7 +179,7 @@ public final class RedisSlotAuthority implements Coordinator {
                     List<String> args = new ArrayList<>();
                     args.add("configure");
                     args.add(nodeId);
-                    ownSettings.forEach((name, value) -> {
+                    ownSettings.get().forEach((name, value) -> {
                         args.add(name);
                         args.add(value);
                     });
@@ -357,6 +366,12 @@ public final class RedisSlotAuthority implements Coordinator {
         args.add(nodeId);
         args.add(Long.toString(leaseMillis));
         args.add(Long.toString(epoch));
+        Map<String, String> settings = ownSettings.get();
+        args.add(Integer.toString(settings.size()));
+        settings.forEach((name, value) -> {
+            args.add(name);
+            args.add(value);
+        });
         args.add(Integer.toString(running.size()));
         for (List<Ticket> tickets : List.of(running, waiting)) {
             for (Ticket t : tickets) {

@@ -282,14 +282,20 @@ elseif op == 'heartbeat' then
     end
     return { 0 }
 elseif op == 'rejoin' then
-    -- ARGV: leaseMs, epoch, running count, (ticket prio server)*, then waiting (ticket prio server)* oldest first.
-    -- Replaces all this node held; its calls in flight count at once, even above the limit.
+    -- ARGV: leaseMs, epoch, settings count, (name value)*, running count, (ticket prio server)*, then waiting
+    -- (ticket prio server)* oldest first. Replaces all this node held; its calls in flight count at once, even above
+    -- the limit. The settings fill in what Redis lost (a restart): those it kept, possibly changed live, stay.
     purge()
     forgetNode(node)
     redis.call('ZADD', NODES, now + tonumber(ARGV[3]), node)
     redis.call('HSET', EPOCH, node, ARGV[4])
-    local running = tonumber(ARGV[5])
     local i = 6
+    for _ = 1, tonumber(ARGV[5]) do
+        redis.call('HSETNX', CFG, ARGV[i], ARGV[i + 1])
+        i = i + 2
+    end
+    local running = tonumber(ARGV[i])
+    i = i + 1
     for _ = 1, running do
         addLease(ARGV[i], ARGV[i + 1], node, ARGV[i + 2])
         i = i + 3
