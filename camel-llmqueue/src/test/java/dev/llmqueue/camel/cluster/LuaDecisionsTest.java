@@ -260,13 +260,15 @@ class LuaDecisionsTest {
         submit("a:1", "H", "s1");
         submit("b:1", "L", "s2");
         submit("a:2", "H", "s1");
-        submit("a:3", "L", "s1");
-        assertEquals(List.of("OK"), submit("a:4", "L", "s1"));
-        assertEquals(List.of("D 7 b:1"), messages("b"));
+        submit("b:2", "L", "s2");
+        assertEquals(List.of("G 1 a:1"), messages("a"));
+        assertEquals(List.of("OK"), submit("a:3", "L", "s1"), "a's ticket, on another server, makes room");
+        assertEquals(List.of("D 7 b:1"), messages("b"), "the oldest LOW of all, not the newest of its server");
+        assertEquals(List.of(), messages("a"));
         assertFalse(redis.hexists(q + ":tickets", "b:1"));
-        assertEquals(Set.of(), redis.smembers(q + ":node:b:tickets"));
-        assertEquals(0, redis.zcard(q + ":wait:L:s2"));
-        assertFalse(redis.sismember(q + ":servers", "s2"), "s2 has no ticket waiting any more");
+        assertEquals(Set.of("b:2"), redis.smembers(q + ":node:b:tickets"));
+        assertEquals(List.of("b:2"), redis.zrange(q + ":wait:L:s2", 0, -1));
+        assertTrue(redis.hexists(q + ":tickets", "a:3"));
         assertCounts(1, 2, 1, 0);
         assertTrue(redis.hexists(q + ":tickets", "a:2"), "HIGH is another stack");
     }
