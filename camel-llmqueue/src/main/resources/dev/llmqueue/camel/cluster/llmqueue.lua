@@ -263,10 +263,14 @@ elseif op == 'release' then
     return { grant() }
 elseif op == 'withdraw' then
     -- ARGV: ticket. A waiting ticket goes; a ticket already granted gives its slot back.
-    if unwait(ARGV[3]) then
-        return { 0 }
+    -- Like every decision it first purges the dead nodes (a withdraw used not to: their slots stayed taken, and their
+    -- waiting tickets could still be granted, until some other decision came).
+    local freed = purge()
+    local slotBack = false
+    if not unwait(ARGV[3]) then
+        slotBack = dropLease(ARGV[3]) ~= nil
     end
-    if dropLease(ARGV[3]) then
+    if slotBack or freed > 0 then
         return { grant() }
     end
     return { 0 }
@@ -306,10 +310,14 @@ elseif op == 'rejoin' then
     end
     return { grant() }
 elseif op == 'leave' then
+    purge()
     forgetNode(node)
     return { grant() }
 elseif op == 'configure' then
     -- ARGV: (name value)*. Every live node is told to read the settings again.
+    -- Purged first: a node whose lease ran out is not told (its list would outlive it), and its slots count as free
+    -- for the grants a new limit allows.
+    purge()
     for i = 3, #ARGV, 2 do
         redis.call('HSET', CFG, ARGV[i], ARGV[i + 1])
     end
