@@ -42,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * has a queue of its own and deletes its keys afterwards. Tickets are named {@code node:number}, as the Java side names
  * them; a node joins with a {@code rejoin} that holds nothing, as a starting instance does.
  */
+@RequiresRedis
 class LuaDecisionsTest {
 
     private static final String SCRIPT = script();
@@ -411,7 +412,7 @@ class LuaDecisionsTest {
             case "release" -> release("a:9", "NONE");
             case "withdraw" -> withdraw("a:9");
             case "heartbeat" -> call("heartbeat", "a", LONG_LEASE);
-            case "rejoin" -> call("rejoin", "a", LONG_LEASE, "1", "0", "a:1", "H", "s2");
+            case "rejoin" -> call("rejoin", "a", LONG_LEASE, "1", "0", "0", "a:1", "H", "s2");
             case "leave" -> call("leave", "b");
             case "configure" -> configure("b", "maxWait", "0");
             default -> fail(decision);
@@ -420,6 +421,14 @@ class LuaDecisionsTest {
         assertEquals(0, redis.exists(q + ":node:dead:tickets", q + ":node:dead:leases", q + ":grants:dead"));
         assertEquals(List.of("a:1"), redis.hkeys(q + ":leases"), "the dead node's slot went to a:1");
         assertEquals(List.of("G 1 a:1"), messages("a").stream().filter(m -> !m.equals("C")).toList());
+    }
+
+    @Test
+    void aRejoinFillsInTheSettingsRedisLostAndKeepsThoseItKept() {
+        set("limit", "5");
+        assertEquals(List.of(0L), call("rejoin", "a", LONG_LEASE, "1", "2", "limit", "1", "maxH", "7", "0"));
+        assertEquals("5", redis.hget(q + ":cfg", "limit"), "a live change another node made stays");
+        assertEquals("7", redis.hget(q + ":cfg", "maxH"), "a setting Redis lost (a restart) is filled in");
     }
 
     @Test
@@ -436,7 +445,7 @@ class LuaDecisionsTest {
         redis.rpush(q + ":grants:a", "G 1 a:stale");
 
         // a comes back after an outage: 2 calls running (started alone meanwhile), 3 waiting, oldest first
-        assertEquals(List.of(0L), call("rejoin", "a", LONG_LEASE, "5", "2", "a:10", "H", "s1", "a:11", "L", "s2",
+        assertEquals(List.of(0L), call("rejoin", "a", LONG_LEASE, "5", "0", "2", "a:10", "H", "s1", "a:11", "L", "s2",
                 "a:12", "L", "s1", "a:13", "L", "s2", "a:14", "H", "s2"));
         assertEquals(Set.of("b:1", "a:10", "a:11"), Set.copyOf(redis.hkeys(q + ":leases")), "a:1 is gone");
         assertEquals(Set.of("b:2", "a:12", "a:13", "a:14"), Set.copyOf(redis.hkeys(q + ":tickets")), "a:2 is gone");
@@ -770,7 +779,7 @@ class LuaDecisionsTest {
 
     /** A node joins holding nothing, with a long lease and an epoch. */
     private void join(String node, long epoch) {
-        assertEquals(List.of(0L), call("rejoin", node, LONG_LEASE, Long.toString(epoch), "0"));
+        assertEquals(List.of(0L), call("rejoin", node, LONG_LEASE, Long.toString(epoch), "0", "0"));
     }
 
     /** Writes settings straight into the cfg hash: no node is told, nothing is granted. */

@@ -45,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * limit ever gave way (and that it was reached). At the end, with every instance still running, Redis holds no ticket
  * and no slot of the queue.
  */
+@RequiresRedis
 class RedisSoakTest {
 
     private static final int REQUESTS = 20_000;
