@@ -133,10 +133,13 @@ public final class RedisSlotAuthority implements Coordinator {
         commandsClient.setOptions(ClientOptions.builder().autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
-        // blocking pops wait longer than any command timeout: a client of their own, with none
+        // blocking pops wait longer than a command may take: a client of their own, whose timeout covers the pop's
+        // own blocking time (with the URI's 2 s, an idle BLPOP of 2 s raced its own timeout and marked Redis down)
         grantsClient = RedisClient.create(resources, uri);
         grantsClient.setOptions(ClientOptions.builder().autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(LISTEN_SECONDS).plus(COMMAND_TIMEOUT)))
+                .build());
         try {
             connect().get(COMMAND_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
