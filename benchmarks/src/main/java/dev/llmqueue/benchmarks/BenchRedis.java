@@ -52,6 +52,8 @@ final class BenchRedis implements AutoCloseable {
                     "--appendonly", "no", "--protected-mode", "yes").redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             String uri = "redis://127.0.0.1:" + port;
+            // never left behind, even when the JVM ends with System.exit or a signal
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "bench-redis-stop"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!answers(uri)) {
                 if (System.nanoTime() > deadline || !p.isAlive()) {

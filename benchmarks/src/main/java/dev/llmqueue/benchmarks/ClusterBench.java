@@ -83,8 +83,11 @@ public final class ClusterBench {
 
     static final Config FULL = new Config("full", 3000, 5, 2000, 8, 4000, 32, 100_000, 20_000, 3, 2000, 4, 1000);
     static final Config QUICK = new Config("quick", 100, 1, 100, 4, 200, 8, 1500, 0, 1, 500, 2, 1000);
-    /** For the smoke test: correctness only, in seconds. */
-    static final Config SMOKE = new Config("smoke", 30, 1, 30, 2, 60, 4, 600, 0, 1, 300, 1, 1000);
+    /**
+     * For the smoke test: correctness only, in seconds. No kill -9 trial (a second JVM costs more than the rest): the
+     * core's own separate-process tests cover recovery, QUICK and FULL run it.
+     */
+    static final Config SMOKE = new Config("smoke", 30, 1, 30, 2, 60, 4, 600, 0, 0, 300, 1, 1000);
 
     /** One mode's latencies. */
     record Latency(Samples samples, List<Double> roundP50Micros, List<Double> ratePerSecond) {
@@ -131,6 +134,8 @@ public final class ClusterBench {
         double[] grantsTimeline = new double[0];
         final Map<String, Long> perInstance = new LinkedHashMap<>();
         long duplicates = -1;
+        /** Requests whose route never resumed (none came back for 30 s); the run went on without them. */
+        long stalled;
         long missing = -1;
         long failures;
         int maxAtServer;
@@ -323,7 +328,7 @@ public final class ClusterBench {
     }
 
     /** A closed loop keeping {@code window} requests outstanding (every slot busy, as many waiting). */
-    record Saturated(Samples latency, double perSecond, int failures) {
+    record Saturated(Samples latency, double perSecond, int failures, int stalled) {
     }
 
     static Saturated saturate(Instance instance, String tag, long firstId, int count, int window, Samples into,
@@ -347,16 +352,23 @@ public final class ClusterBench {
         long t0 = System.nanoTime();
         for (int i = 0; i < count; i++) {
             if (!permits.tryAcquire(30, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(instance.name + ": no request completed in 30 s");
+                // nothing came back for 30 s: count what never resumed and stop feeding this instance
+                int stalled = i - done.get();
+                System.out.printf(Locale.ROOT, "    %s: no request came back in 30 s; %d sent, %d came back, %d never did;"
+                                               + " the component counts %d completed%n", instance.name, i, done.get(),
+                        stalled, instance.queue.getCompletedCount());
+                return new Saturated(latency, done.get() * 1e9 / (System.nanoTime() - t0), failures.get(), stalled);
             }
             long id = firstId + i;
             instance.send(new Ticket(id, "HIGH", listener), Harness.prompt(tag, id));
         }
         if (!permits.tryAcquire(window, 60, TimeUnit.SECONDS)) {
-            throw new IllegalStateException(instance.name + ": " + (count - done.get()) + " requests still outstanding");
+            System.out.printf(Locale.ROOT, "    %s: %d requests never came back%n", instance.name, count - done.get());
+            return new Saturated(latency, done.get() * 1e9 / (System.nanoTime() - t0), failures.get(),
+                    count - done.get());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Saturated(latency, count / seconds, failures.get());
+        return new Saturated(latency, count / seconds, failures.get(), 0);
     }
 
     // ------------------------------------------------------------------ 1. added latency, round trips
@@ -533,6 +545,9 @@ public final class ClusterBench {
                         gc.usecPerEvalsha(), gc.redisCpuMicrosPerRequest(),
                         100 * result.callbacksBusiest, result.callbacksMicrosPerMessage);
                 log("    CPU per grant by thread (µs): %s", result.cpuPerGrantMicros);
+                if (result.stalled > 0) {
+                    log("    %d requests never came back", result.stalled);
+                }
                 if (c.profileRequests() > 0) {
                     log("2. JFR: execution samples during %,d more requests over the three instances",
                             c.profileRequests());
@@ -553,6 +568,7 @@ public final class ClusterBench {
         List<Thread> feeders = new ArrayList<>();
         List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         AtomicInteger failures = new AtomicInteger();
+        AtomicInteger stalledHere = new AtomicInteger();
         int share = count / instances.size();
         long[] at = new long[count + 1];
         Thread sampler = null;
@@ -564,6 +580,7 @@ public final class ClusterBench {
                 try {
                     Saturated s = saturate(instance, tag, firstId, n, config.grantsLimit(), null, completed);
                     failures.addAndGet(s.failures());
+                    stalledHere.addAndGet(s.stalled());
                 } catch (Throwable e) {
                     errors.add(e);
                 }
@@ -583,7 +600,7 @@ public final class ClusterBench {
                         timeline.add((now - last) * 10.0);
                     }
                     last = now;
-                    if (now >= count) {
+                    if (now >= count || !feedersRunning(feeders)) {
                         break;
                     }
                 }
@@ -594,11 +611,16 @@ public final class ClusterBench {
         // completion times, for the rate over the middle of the run
         Thread marks = new Thread(() -> {
             long seen = 0;
-            while (seen < count && !Thread.currentThread().isInterrupted()) {
+            long quiet = System.nanoTime();
+            while (seen < count && !Thread.currentThread().isInterrupted()
+                   && System.nanoTime() - quiet < TimeUnit.SECONDS.toNanos(40)) {
                 long now = completed.get();
                 long t = System.nanoTime();
                 for (long i = seen + 1; i <= now && i <= count; i++) {
                     at[(int) i] = t;
+                }
+                if (now != seen) {
+                    quiet = t;
                 }
                 seen = now;
                 LockSupportPause.pause();
@@ -618,6 +640,10 @@ public final class ClusterBench {
             throw new IllegalStateException(errors.get(0).getMessage() + "\n" + diagnose(instances), errors.get(0));
         }
         result.failures += failures.get();
+        result.stalled += stalledHere.get();
+        if (stalledHere.get() > 0) {
+            System.out.println(diagnose(instances));
+        }
         int from = Math.max(1, count / 10);
         int to = Math.max(from + 1, count - count / 10);
         if (at[from] == 0 || at[to] == 0 || at[to] <= at[from]) {
@@ -630,6 +656,10 @@ public final class ClusterBench {
     static long processCpu() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
+    }
+
+    private static boolean feedersRunning(List<Thread> feeders) {
+        return feeders.stream().anyMatch(Thread::isAlive);
     }
 
     /** What each instance and Redis hold, for a run that stalled. */
@@ -739,6 +769,9 @@ public final class ClusterBench {
         String queueName = "bench-kill-" + UUID.randomUUID();
         log("4. slot recovery after kill -9: %d trials, leaseTime %d ms, %d slots held by a node in its own JVM",
                 c.killTrials(), c.leaseMillis(), c.killSlots());
+        if (c.killTrials() == 0) {
+            return;
+        }
         try (LlmSimulator fast = LlmSimulator.builder().serviceTime(Duration.ofNanos(c.serviceMicros() * 1000))
                 .parallelism(64).recordCalls(true).build().start();
              Instance survivor = new Instance("bench-survivor", redis.uri(), queueName, c.leaseMillis(), c.killSlots(),
@@ -931,12 +964,13 @@ public final class ClusterBench {
         md.append("| measurement | measured |\n|---|---|\n");
         md.append(f("| grants per second, three instances | **%,.0f** (target ≥ %,.0f) |%n", r.grantsPerSecond,
                 GRANTS_TARGET));
-        md.append(f("| served by instance | %s |%n", r.perInstance.toString().replaceAll("[{}]", "")
+        md.append(f("| served by instance (warm-up included) | %s |%n", r.perInstance.toString().replaceAll("[{}]", "")
                 .replace("=", ": ")));
         md.append(f("| calls at the simulator / requests | %,d / %,d |%n", r.calls, c.requests()));
         md.append(f("| request ids called more than once (duplicate grants) | **%d** |%n", r.duplicates));
         md.append(f("| request ids never called | %d |%n", r.missing));
         md.append(f("| failed requests | %d |%n", r.failures));
+        md.append(f("| requests whose route never resumed (nothing came back for 30 s) | **%d** |%n", r.stalled));
         md.append(f("| most calls at the simulator at once | %d (global limit %d) |%n", r.maxAtServer, c.grantsLimit()));
         md.append('\n');
         md.append(f("![Grants per second, three instances](%s)%n%n", GRANTS_PNG));
@@ -965,12 +999,63 @@ public final class ClusterBench {
                   + " heartbeat period and `leaseTime` + one heartbeat period after the kill, plus a push.\n\n");
         md.append(f("![Slots regained after kill -9](%s)%n%n", RECOVERY_PNG));
         recoveryChart(r, dir);
+        md.append(findings(r));
         md.append("Reproduce (Redis: `LLM_QUEUE_REDIS_URI`, else a `redis-server` from the PATH on a free port, else"
                   + " 127.0.0.1:6379):\n\n```sh\nmvn -B -q install -DskipTests && mvn -B -q -pl benchmarks exec:exec@cluster\n```\n\n");
         md.append(f("It takes about %.0f s. The suite runs it too (`--only cluster`) when a Redis can be had. Sources:"
                     + " [`ClusterBench`](../benchmarks/src/main/java/dev/llmqueue/benchmarks/ClusterBench.java),"
                     + " `ClusterNode` (the node that is killed), `BenchRedis`.%n", Math.ceil(r.seconds / 10) * 10));
         md.append(END).append('\n');
+        return md.toString();
+    }
+
+    /** What the figures say about the component, with the proposed changes (none applied by this benchmark). */
+    private static String findings(Result r) {
+        StringBuilder md = new StringBuilder("### 9e. Findings\n\n");
+        double local = r.saturationCpuMicros.getOrDefault("local", 0.0);
+        double shared = r.saturationCpuMicros.getOrDefault("redis", 0.0);
+        Commands g = r.grantCommands != null ? r.grantCommands : r.serialCommands;
+        md.append(f("- **The round trips are as designed**: %.2f EVALSHA and %.2f BLPOP replies per request at 1 in flight"
+                    + " (the stated 2 + 1), and no polling: the extra EVALSHA are the heartbeats.%n",
+                r.serialCommands.evalsha(), r.serialCommands.blpop()));
+        md.append(f("- **What a request costs is CPU, not round trips.** At saturation the JVM spends %.0f µs of CPU per"
+                    + " request with `redis` against %.0f µs with `local` (+%.0f µs: three Lettuce replies read on its I/O"
+                    + " threads, three hand-offs to the instance's callbacks thread, the grant's hand-off to a call"
+                    + " thread), and Redis %.0f µs more (%.1f µs of wall time per EVALSHA, %.0f `redis.call`s inside the"
+                    + " two scripts per request). On these two shared cores, with the simulator, the load driver and"
+                    + " Redis on them too, that CPU is the ceiling of grants per second, well below %,.0f/s; the"
+                    + " callbacks thread is not the bottleneck (busiest %.0f%% of a core) and neither is BLPOP's one"
+                    + " message per round trip.%n", shared, local, shared - local, r.saturationRedisCpuMicros,
+                g == null ? 0 : g.usecPerEvalsha(), g == null ? 0 : g.inScripts(), GRANTS_TARGET,
+                100 * r.callbacksBusiest));
+        md.append("- *Proposed, not applied* (each small, each to be measured by this benchmark before and after):"
+                  + " (1) `RedisSlotAuthority`: the reply to a release, and a submit's `OK`, need no action, yet each is"
+                  + " handed to the callbacks thread (`whenCompleteAsync(..., callbacks)`) only to do nothing; completing"
+                  + " them on Lettuce's I/O thread and handing over only a failure or another status removes two of the"
+                  + " three thread wake-ups per request, without changing the order of anything the scheduler sees."
+                  + " (2) `llmqueue.lua`: `release` reads the settings twice (`adapt` and `grant`), every `submit` and"
+                  + " `release` purges expired nodes (the heartbeats do it within a period anyway), and `grant` walks"
+                  + " `SMEMBERS servers` with an `HGET` of `srun` and `slim` per server even when nothing waits; one"
+                  + " `HMGET` of the settings per script, purging only in `heartbeat`, and returning early when `H` and"
+                  + " `L` are 0 would about halve the commands per script. (3) After a BLPOP wakes, `LPOP key count`"
+                  + " would take every grant waiting in the list in one round trip instead of one each.\n");
+        if (r.stalled > 0) {
+            md.append(f("- **A stall, not root-caused.** In this run %d requests of one instance were called once at the"
+                        + " simulator and counted as completed by the component, yet their routes never resumed (nothing"
+                        + " came back for 30 s) while Redis held no lease and no ticket for them: the coordination had"
+                        + " granted and released them. It happened twice more in earlier runs, each time to the whole"
+                        + " first window (%d) of one instance at the start of the 100,000-request run, never in warm-up."
+                        + " It needs a look at the component's completion path (`LlmQueueRequest.resume`, inline or on"
+                        + " `LlmQueueCompletion`) as much as at this harness; the benchmark now records it and goes on.%n",
+                    r.stalled, r.config.grantsLimit()));
+        }
+        md.append("- **Fixed while measuring**: the grants connection used the URI's 2 s command timeout, the same as"
+                  + " BLPOP's own 2 s block, so an idle node's pop raced its own timeout: the node marked Redis"
+                  + " unreachable (a WARN, new requests rejected with `COORDINATION_UNAVAILABLE` until the next heartbeat)"
+                  + " and a grant popped at that moment would have been lost. The grants client now waits the block plus"
+                  + " the command timeout.\n");
+        md.append("- The first `CamelContext` with `coordination=redis` in a JVM took 6 to 19 s to start on this loaded"
+                  + " machine, the next ones 0.4 s: Lettuce's, Netty's and Reactor's first initialisation.\n\n");
         return md.toString();
     }
 
@@ -1025,8 +1110,8 @@ public final class ClusterBench {
         rows.add(new String[] {"grants per second, three instances", f("%,.0f /s", r.grantsPerSecond),
                 f("≥ %,.0f /s", GRANTS_TARGET), met(r.grantsPerSecond >= GRANTS_TARGET)});
         rows.add(new String[] {f("duplicate grants in %,d (three instances)", r.config.requests()),
-                f("%d (%d never called, %d failed)", r.duplicates, r.missing, r.failures), "0",
-                met(r.duplicates == 0 && r.missing == 0)});
+                f("%d (%d never called, %d failed, %d never resumed)", r.duplicates, r.missing, r.failures, r.stalled),
+                "0", met(r.duplicates == 0 && r.missing == 0)});
         rows.add(new String[] {"slot recovery after kill -9, worst of " + r.trials.size(),
                 f("%.2f s (leaseTime %.1f s)", r.worstRecovery() / 1e9, r.lease() / 1e3),
                 f("≤ leaseTime + 1 s = %.1f s", (r.lease() + RECOVERY_SLACK_MILLIS) / 1e3),
@@ -1187,7 +1272,10 @@ public final class ClusterBench {
                 y[2 * i + 2] = i + 1;
                 maxX = Math.max(maxX, x[2 * i + 2]);
             }
-            Charts.line(chart, "trial " + k++, k % 2 == 0 ? Charts.LLMQUEUE : Charts.FIFO, x, y, false);
+            java.awt.Color[] palette = {Charts.LLMQUEUE, Charts.FIFO, new java.awt.Color(0xff, 0x7f, 0x0e),
+                    new java.awt.Color(0x94, 0x67, 0xbd)};
+            Charts.line(chart, "trial " + k, palette[(k - 1) % palette.length], x, y, false);
+            k++;
         }
         double lease = r.lease() / 1e3;
         double target = lease + RECOVERY_SLACK_MILLIS / 1e3;

@@ -41,8 +41,11 @@ class ClusterBenchSmokeTest {
             assertEquals(c.rounds() * c.serialPerRound(), r.serial.get(mode).samples().size(), mode);
             assertEquals(c.rounds() * c.saturationPerRound(), r.saturation.get(mode).samples().size(), mode);
         }
-        // the stated round trips: 2 EVALSHA (submit, release) and 1 BLPOP reply per request, plus a few heartbeats
-        assertTrue(r.serialCommands.evalsha() >= 2.0 && r.serialCommands.evalsha() < 3, "EVALSHA " + r.serialCommands);
+        // the stated round trips: 2 EVALSHA (submit, release) and 1 BLPOP reply per request, plus a few heartbeats; the
+        // last release is not waited for, so it may not be counted yet
+        double n = r.serialCommands.requests();
+        assertTrue(r.serialCommands.evalsha() * n >= 2 * n - 1 && r.serialCommands.evalsha() < 3,
+                "EVALSHA " + r.serialCommands);
         assertTrue(r.serialCommands.blpop() >= 1.0 && r.serialCommands.blpop() < 2, "BLPOP " + r.serialCommands);
         // three instances: every request called exactly once, never more in flight than the global limit
         assertEquals(0, r.duplicates, "duplicate grants");
@@ -53,7 +56,7 @@ class ClusterBenchSmokeTest {
         assertEquals(3, r.perInstance.size());
         r.perInstance.forEach((name, served) -> assertTrue(served > 0, name + " served nothing"));
         assertTrue(r.grantsPerSecond > 0);
-        // kill -9: the survivor got every slot of the dead node
+        // kill -9 (none at smoke sizes: QUICK and FULL run it): the survivor got every slot of the dead node
         assertEquals(c.killTrials(), r.trials.size());
         for (ClusterBench.Trial t : r.trials) {
             assertEquals(c.killSlots(), t.slotNanos().length);
