@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@code performance.md} and its PNG plots.
  *
  * <pre>
- * java -cp ... dev.llmqueue.benchmarks.BenchmarkSuite --out docs [--quick] [--only jmh,heap,overhead,throughput,flood,profile,stream]
+ * java -cp ... dev.llmqueue.benchmarks.BenchmarkSuite --out docs [--quick] [--only jmh,heap,overhead,throughput,flood,profile,stream,cluster]
  * </pre>
  */
 public final class BenchmarkSuite {
@@ -108,6 +108,9 @@ public final class BenchmarkSuite {
         }
         if (wanted("stream")) {
             stream();
+        }
+        if (wanted("cluster")) {
+            cluster();
         }
         results.wallSeconds = (System.nanoTime() - startNanos) / 1e9;
         results.loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -488,6 +491,22 @@ public final class BenchmarkSuite {
                         f.ttftCensored(0.99) ? ">= " : "", f.ttft(0.99) / 1e6, f.high().size(), f.censored(),
                         f.lowPerSecond(), f.servedPerSecond(), f.failures());
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ 9: several instances through Redis
+
+    private void cluster() throws Exception {
+        BenchRedis redis;
+        try {
+            redis = BenchRedis.open(null);
+        } catch (IllegalStateException e) {
+            log("9. several instances through Redis: not run (%s); the page keeps the last run's section", e.getMessage());
+            return;
+        }
+        try (redis) {
+            log("9. several instances through Redis (ClusterBench), against %s", redis.how());
+            results.cluster = new ClusterBench(sizes.rounds() > 1 ? ClusterBench.FULL : ClusterBench.SMOKE, redis).run();
         }
     }
 

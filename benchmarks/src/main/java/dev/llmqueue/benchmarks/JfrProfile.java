@@ -128,6 +128,9 @@ final class JfrProfile {
         if (type.startsWith("dev.llmqueue.benchmarks") || type.startsWith("org.openjdk.jmh")) {
             return "load driver";
         }
+        if (type.startsWith("io.lettuce") || type.startsWith("io.netty") || type.startsWith("reactor.")) {
+            return "Lettuce, Netty (Redis client)";
+        }
         if (type.startsWith("com.fasterxml.jackson")) {
             return "Jackson (JSON)";
         }

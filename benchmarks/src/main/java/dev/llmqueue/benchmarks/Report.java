@@ -26,6 +26,13 @@ final class Report {
     static final String STREAM_TTFT_PNG = "performance-stream-ttft.png";
     static final String STREAM_FLOOD_PNG = "performance-stream-flood.png";
 
+    /** Section 8 is measured by its own program (PreemptionBench) into a page of its own: the page links it. */
+    static final String PREEMPTION_SECTION = "## 8. Keeping HIGH fast when LOW calls are long (issue 15)\n\n"
+            + "Measured by its own program, `PreemptionBench`: see [performance-preemption.md](performance-preemption.md)"
+            + " for HIGH\nwaits with long LOW calls (seda FIFO, llmqueue default, `reservedHighSlots=1`,"
+            + " `preemptLow=true`), the wasted server\ntime of preemption, and a server that never answers beside a"
+            + " healthy one (`maxConcurrentRequestsPerServer`).\n\n";
+
     /** Issue 10's targets: F1 at 1 in flight, and streaming. */
     static final long ADDED_P50_TARGET_NANOS = 10_000;
     static final long HANDOFF_P50_TARGET_NANOS = 25_000;
@@ -61,6 +68,9 @@ final class Report {
         Path file = dir.resolve("performance.md");
         // measured by its own program (DashboardCost): kept as it is when the suite rewrites the page
         body.append(DashboardCost.keptSection(file));
+        body.append(PREEMPTION_SECTION);
+        // section 9 (ClusterBench): this run's when the suite ran it, else kept as the last run wrote it
+        body.append(r.cluster != null ? ClusterBench.section(r.cluster, dir) + "\n" : ClusterBench.keptSection(file));
         body.append(findings());
         body.append(reproduce());
         Files.writeString(file, body.toString(), StandardCharsets.UTF_8);
@@ -135,11 +145,16 @@ final class Report {
                  + " stream (llmqueue with `streaming=true`), and latency is the time to the first token in the route.\n\n");
     }
 
-    private String summaryTable() {
+    private String summaryTable() throws IOException {
         StringBuilder b = new StringBuilder("## Results against the targets\n\n");
         b.append("| # | measurement (llmqueue unless said) | measured | target | ratio | met |\n|---|---|---|---|---|---|\n");
         for (String[] row : summary) {
             b.append("| ").append(String.join(" | ", row)).append(" |\n");
+        }
+        List<String> cluster = r.cluster != null ? ClusterBench.summaryRows(r.cluster)
+                : ClusterBench.keptRows(dir.resolve("performance.md"));
+        for (String row : cluster) {
+            b.append(row).append('\n');
         }
         b.append("\nWhere a target is not met, the section says why, and "
                  + "[Findings for the component](#findings-for-the-component) gives the profiled cause and the proposed"
@@ -1094,7 +1109,7 @@ final class Report {
                + "mvn -B -q install -DskipTests && mvn -B -q -pl benchmarks exec:exec@suite\n"
                + "```\n\n"
                + f("It rebuilds this page and its plots in about %.0f minutes on 2 cores (`--only"
-                   + " jmh,heap,overhead,throughput,profile,flood,stream` picks sections; the others are then marked not"
+                   + " jmh,heap,overhead,throughput,profile,flood,stream,cluster` picks sections; the others are then marked not"
                    + " run). `mvn -B verify` runs only the smoke", Math.max(1, Math.ceil(r.wallSeconds / 60)))
                + " test (`BenchmarkSuiteSmokeTest`: every measurement with tiny sizes, into a temporary directory). The"
                + " sources are in [`benchmarks/`](../benchmarks): `BenchmarkSuite` (this page), `LoadDriver` (the load"

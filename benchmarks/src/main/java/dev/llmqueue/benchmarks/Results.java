@@ -83,6 +83,9 @@ public final class Results {
     public final Map<Contender, Profile> profiles = new EnumMap<>(Contender.class);
 
     /** What a JFR recording saw. */
+    /** Section 9 (issue 11), when the suite ran it: several instances through Redis. */
+    public ClusterBench.Result cluster;
+
     public record Profile(int samples, double seconds, double requestsPerSecond, Map<String, Integer> byThread,
                           Map<String, Integer> topMethods, Map<String, Integer> byLayer) {
     }
