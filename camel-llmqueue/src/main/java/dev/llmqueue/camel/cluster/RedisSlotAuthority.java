@@ -333,37 +333,46 @@ public final class RedisSlotAuthority implements Coordinator {
     @Override
     public void request(long ticket, LlmQueuePriority priority, String server) {
         String prio = priority == LlmQueuePriority.LOW ? "L" : "H";
-        run("submit", nodeId, ticket(ticket), prio, server).whenCompleteAsync((reply, failure) -> {
-            if (failure != null) {
-                lost(failure);
-                if (!fallBack) {
-                    scheduler.refused(ticket, Reason.COORDINATION_UNAVAILABLE, "Redis at " + display
-                            + " could not be asked for a slot (" + describe(failure) + "); redisFailureMode=reject");
-                }
+        run("submit", nodeId, ticket(ticket), prio, server).whenComplete((reply, failure) -> {
+            // the common answer needs nothing done: taken where it lands, without waking the callbacks thread
+            if (failure == null && "OK".equals(reply.get(0))) {
                 return;
             }
-            String status = String.valueOf(reply.get(0));
-            switch (status) {
-                case "OK":
-                    break;
-                case "QUEUE_FULL":
-                    String option = priority == LlmQueuePriority.LOW ? "maxLowQueueSize" : "maxHighQueueSize";
-                    scheduler.refused(ticket, Reason.QUEUE_FULL, "the " + priority + " priority stack of all"
-                            + " instances of queue " + prefix + " is full: " + reply.get(1) + " requests waiting ("
-                            + option + "=" + reply.get(1) + ")");
-                    break;
-                case "BACKGROUND_DISABLED":
-                    scheduler.refused(ticket, Reason.BACKGROUND_DISABLED,
-                            "background (LOW priority) LLM work is disabled (disableBackground=true)");
-                    break;
-                case "REJOIN":
-                    // Redis had forgotten this node: the rejoin carries this ticket with everything else
-                    scheduler.rejoin();
-                    break;
-                default:
-                    LOG.error("llmqueue got an unknown answer from Redis to a submit: {}", status);
+            callbacks.execute(() -> submitted(ticket, priority, reply, failure));
+        });
+    }
+
+    /** A submit's answer other than OK, on the callbacks thread. */
+    private void submitted(long ticket, LlmQueuePriority priority, List<Object> reply, Throwable failure) {
+        if (failure != null) {
+            lost(failure);
+            if (!fallBack) {
+                scheduler.refused(ticket, Reason.COORDINATION_UNAVAILABLE, "Redis at " + display
+                        + " could not be asked for a slot (" + describe(failure) + "); redisFailureMode=reject");
             }
-        }, callbacks);
+            return;
+        }
+        String status = String.valueOf(reply.get(0));
+        switch (status) {
+            case "OK":
+                break;
+            case "QUEUE_FULL":
+                String option = priority == LlmQueuePriority.LOW ? "maxLowQueueSize" : "maxHighQueueSize";
+                scheduler.refused(ticket, Reason.QUEUE_FULL, "the " + priority + " priority stack of all"
+                        + " instances of queue " + prefix + " is full: " + reply.get(1) + " requests waiting ("
+                        + option + "=" + reply.get(1) + ")");
+                break;
+            case "BACKGROUND_DISABLED":
+                scheduler.refused(ticket, Reason.BACKGROUND_DISABLED,
+                        "background (LOW priority) LLM work is disabled (disableBackground=true)");
+                break;
+            case "REJOIN":
+                // Redis had forgotten this node: the rejoin carries this ticket with everything else
+                scheduler.rejoin();
+                break;
+            default:
+                LOG.error("llmqueue got an unknown answer from Redis to a submit: {}", status);
+        }
     }
 
     @Override
@@ -502,12 +511,16 @@ public final class RedisSlotAuthority implements Coordinator {
         }
     }
 
+    /**
+     * A decision whose answer needs nothing done unless it failed. The check runs where the answer lands (a Lettuce
+     * thread, or the dispatching one when the command failed at once); a failure is handed to the callbacks thread.
+     */
     private void fireAndForget(CompletableFuture<?> decision) {
-        decision.whenCompleteAsync((reply, failure) -> {
+        decision.whenComplete((reply, failure) -> {
             if (failure != null) {
-                lost(failure);
+                callbacks.execute(() -> lost(failure));
             }
-        }, callbacks);
+        });
     }
 
     private String grantList() {

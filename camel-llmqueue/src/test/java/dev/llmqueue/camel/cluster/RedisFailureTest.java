@@ -191,6 +191,8 @@ class RedisFailureTest {
 
         ownRedis.restart();
         assertEquals("echo: waiting", waiting.get(30, TimeUnit.SECONDS), "rejoined after the restart and served");
+        // each instance finds Redis again on its own next heartbeat
+        await("a reaches Redis again", a.component::isCoordinationAvailable);
         assertEquals("echo: after", a.ask("after", "HIGH").get(10, TimeUnit.SECONDS));
         assertTrue(a.component.isCoordinationAvailable());
         assertEquals(3, server.requestCount());
@@ -237,6 +239,7 @@ class RedisFailureTest {
         assertEquals("echo: running", running.get(10, TimeUnit.SECONDS));
         assertEquals("echo: waiting", waiting.get(10, TimeUnit.SECONDS));
         assertEquals("echo: meanwhile", meanwhile.get(10, TimeUnit.SECONDS));
+        server.awaitArrivals(1);
 
         ownRedis.restart();
         await("both rejoin", () -> a.component.isCoordinationAvailable() && b.component.isCoordinationAvailable());
