@@ -320,6 +320,11 @@ elseif op == 'configure' then
     purge()
     for i = 3, #ARGV, 2 do
         redis.call('HSET', CFG, ARGV[i], ARGV[i + 1])
+        -- as in one JVM, switching adaptive concurrency off forgets every lowered limit: adapt() no longer runs, so
+        -- a limit kept here would never be raised again and would cap its server for good
+        if ARGV[i] == 'adaptive' and ARGV[i + 1] == 'false' then
+            redis.call('DEL', SLIM, SOK)
+        end
     end
     for _, n in ipairs(redis.call('ZRANGE', NODES, 0, -1)) do
         if n ~= node then

@@ -22,6 +22,14 @@ final class ClusterInstance implements AutoCloseable {
      * @param options component options besides coordination=redis (queueName, redisUri, maxConcurrentRequests...)
      */
     ClusterInstance(String baseUrl, Map<String, Object> options) throws Exception {
+        this(baseUrl, options, "maxRetries=0");
+    }
+
+    /**
+     * @param endpointOptions the llmqueue endpoint's options besides model and baseUrl, as URI query text (maxRetries=1&amp;
+     *                        retryBackoff=300, maxQueueTime=200...)
+     */
+    ClusterInstance(String baseUrl, Map<String, Object> options, String endpointOptions) throws Exception {
         context.getShutdownStrategy().setTimeout(10);
         PropertyBindingSupport.build().withRemoveParameters(false)
                 .bind(context, component, new java.util.HashMap<>(options));
@@ -30,7 +38,9 @@ final class ClusterInstance implements AutoCloseable {
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:ask").to("llmqueue:ollama?model=m&maxRetries=0&baseUrl=" + baseUrl);
+                // the tests read each failure from the reply: no error handler logging the expected ones
+                errorHandler(noErrorHandler());
+                from("direct:ask").to("llmqueue:ollama?model=m&" + endpointOptions + "&baseUrl=" + baseUrl);
             }
         });
         context.start();
@@ -41,6 +51,13 @@ final class ClusterInstance implements AutoCloseable {
     CompletableFuture<String> ask(String prompt, String priority) {
         return template.asyncRequestBodyAndHeader("direct:ask", prompt, LlmQueueConstants.PRIORITY, priority,
                 String.class);
+    }
+
+    /** Sends a prompt at a priority with more headers (CamelLlmQueueTimeout...). */
+    CompletableFuture<String> ask(String prompt, String priority, Map<String, Object> headers) {
+        Map<String, Object> all = new java.util.HashMap<>(headers);
+        all.put(LlmQueueConstants.PRIORITY, priority);
+        return template.asyncRequestBodyAndHeaders("direct:ask", prompt, all, String.class);
     }
 
     @Override
