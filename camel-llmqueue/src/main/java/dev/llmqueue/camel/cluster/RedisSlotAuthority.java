@@ -63,8 +63,14 @@ public final class RedisSlotAuthority implements Coordinator {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisSlotAuthority.class);
     private static final String SCRIPT = script();
-    /** The longest a command may take before Redis counts as unreachable. */
-    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    /** How long opening a connection may take; also the wait for the first one at start (twice this). */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * The longest a command may take before Redis counts as unreachable. Generous: a burst of submits queues at Redis
+     * (20,000 scripts of ~0.1 ms are 2 s of its time), and a timeout here would refuse requests for nothing; a Redis
+     * that stopped or a connection that dropped shows at once, without a timeout.
+     */
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
     /** How long one BLPOP blocks before the next one: a dead connection shows within this. */
     private static final long LISTEN_SECONDS = 2;
     /** The most messages one LPOP takes off the grant list. */
@@ -109,7 +115,7 @@ public final class RedisSlotAuthority implements Coordinator {
                               Consumer<Map<String, String>> settingsChanged, ScheduledExecutorService timer,
                               Executor callbacks) {
         this.uri = RedisURI.create(redisUri);
-        this.uri.setTimeout(COMMAND_TIMEOUT);
+        this.uri.setTimeout(CONNECT_TIMEOUT);
         this.display = display(uri);
         this.prefix = "{" + queueName + "}";
         this.nodeId = nodeId;
@@ -152,7 +158,7 @@ public final class RedisSlotAuthority implements Coordinator {
         connecting = true;
         CompletableFuture<Void> first = connect().whenComplete((ok, failure) -> connecting = false);
         try {
-            first.get(COMMAND_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+            first.get(CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             lost(e);
         } catch (InterruptedException e) {
@@ -468,7 +474,7 @@ public final class RedisSlotAuthority implements Coordinator {
     public void stop() {
         try {
             if (commands != null && sha != null && available) {
-                run("leave", nodeId).get(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                run("leave", nodeId).get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -481,13 +487,13 @@ public final class RedisSlotAuthority implements Coordinator {
                 heartbeat.cancel(false);
             }
             if (grantsClient != null) {
-                grantsClient.shutdown(Duration.ZERO, COMMAND_TIMEOUT);
+                grantsClient.shutdown(Duration.ZERO, CONNECT_TIMEOUT);
             }
             if (commandsClient != null) {
-                commandsClient.shutdown(Duration.ZERO, COMMAND_TIMEOUT);
+                commandsClient.shutdown(Duration.ZERO, CONNECT_TIMEOUT);
             }
             if (resources != null) {
-                resources.shutdown(0, COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                resources.shutdown(0, CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
     }
