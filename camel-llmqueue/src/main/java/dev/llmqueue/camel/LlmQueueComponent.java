@@ -445,13 +445,16 @@ public class LlmQueueComponent extends DefaultComponent {
         if (nodeId != null && (nodeId.isBlank() || !nodeId.matches("\\S+"))) {
             throw new IllegalArgumentException("nodeId must be a non-empty name without spaces, was '" + nodeId + "'");
         }
-        if (leaseTime < 100) {
-            throw new IllegalArgumentException("leaseTime must be at least 100 ms, was " + leaseTime + " ms");
+        if (leaseTime < 1000) {
+            // a shorter lease takes a live instance, whose heartbeat waited behind a burst, for a dead one
+            throw new IllegalArgumentException("leaseTime must be at least 1s, was " + leaseTime + " ms");
         }
         if (redisUri == null || !(redisUri.startsWith("redis://") || redisUri.startsWith("rediss://"))) {
             // never the value: it may hold a password
             throw new IllegalArgumentException("redisUri must start with redis:// or rediss://");
         }
+        // fails naming what is wrong, never quoting the URI
+        dev.llmqueue.camel.cluster.RedisSlotAuthority.parse(redisUri);
     }
 
     /** Kept out of doStart so that, with coordination=local, neither our Redis class nor Lettuce is ever loaded. */

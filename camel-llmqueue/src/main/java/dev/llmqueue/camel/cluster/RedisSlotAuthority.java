@@ -25,7 +25,6 @@ import dev.llmqueue.camel.queue.LlmQueueScheduler;
 import dev.llmqueue.camel.queue.QueuedTask.Signal;
 import dev.llmqueue.camel.queue.SlotAuthority;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
@@ -75,7 +74,9 @@ public final class RedisSlotAuthority implements Coordinator {
     private static final long LISTEN_SECONDS = 2;
     /** The most messages one LPOP takes off the grant list. */
     private static final int BATCH = 128;
-    /** How often an unreachable Redis is tried again. */
+    /** How soon an unusable Redis is tried again. */
+    private static final long PROBE_MILLIS = 100;
+    /** How often the grant listener tries again after its connection failed. */
     private static final long RETRY_MILLIS = 500;
 
 
@@ -102,6 +103,10 @@ public final class RedisSlotAuthority implements Coordinator {
     private volatile boolean stopped;
     private volatile boolean listening;
     private volatile boolean connecting;
+    /** Whether a probe is scheduled; touched on the callbacks thread only. */
+    private boolean probing;
+    /** Rejoins dispatched so far: a REJOIN answer to a submit sent before the last of them needs no other. */
+    private volatile long rejoins;
     private ScheduledFuture<?> heartbeat;
 
     /**
@@ -114,7 +119,7 @@ public final class RedisSlotAuthority implements Coordinator {
                               LlmQueueScheduler scheduler, Supplier<Map<String, String>> ownSettings,
                               Consumer<Map<String, String>> settingsChanged, ScheduledExecutorService timer,
                               Executor callbacks) {
-        this.uri = RedisURI.create(redisUri);
+        this.uri = parse(redisUri);
         this.uri.setTimeout(CONNECT_TIMEOUT);
         this.display = display(uri);
         this.prefix = "{" + queueName + "}";
@@ -126,6 +131,29 @@ public final class RedisSlotAuthority implements Coordinator {
         this.settingsChanged = settingsChanged;
         this.timer = timer;
         this.callbacks = callbacks;
+    }
+
+    /**
+     * Lettuce's own message for a malformed URI quotes it whole, password included: this one never does.
+     */
+    public static RedisURI parse(String redisUri) {
+        java.net.URI checked;
+        try {
+            checked = new java.net.URI(redisUri);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("redisUri is not a valid URI: " + e.getReason() + " at index "
+                                               + e.getIndex() + " (a password with characters such as ^ % # or a"
+                                               + " space must be percent-encoded)");
+        }
+        if (checked.getHost() == null || checked.getPort() == 0 || checked.getPort() > 65535) {
+            throw new IllegalArgumentException("redisUri names no valid host and port (redis://host:port)");
+        }
+        try {
+            return RedisURI.create(checked);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("redisUri is not a valid Redis URI (" + e.getClass().getSimpleName()
+                                               + ")");
+        }
     }
 
     /** The URI without its password or user: what logs and messages may show. */
@@ -216,25 +244,44 @@ public final class RedisSlotAuthority implements Coordinator {
         }
     }
 
-    /** A command failed: from now on, Redis counts as unreachable until a heartbeat gets through. */
+    /**
+     * A decision failed: from now on, Redis counts as unreachable until a heartbeat gets through, which rejoins. Also
+     * when Redis answered with an error (OOM, LOADING, READONLY after a failover, BUSY, MASTERDOWN, or a script error):
+     * the decision did not happen, so what this node told Redis is no longer what it holds.
+     */
     private void lost(Throwable failure) {
         if (stopped) {
-            return;
-        }
-        if (unwrap(failure) instanceof RedisCommandExecutionException) {
-            // Redis answered, with an error: a bug to see, not an outage
-            LOG.error("llmqueue: Redis at {} refused a decision of queue {}", display, prefix, unwrap(failure));
             return;
         }
         String why = describe(failure);
         outage = why;
         if (available) {
             available = false;
-            LOG.warn("llmqueue cannot reach Redis at {}: {}; {}", display, why,
+            LOG.warn("llmqueue cannot use Redis at {}: {}; {}", display, why,
                     fallBack ? "each instance queues alone with its own maxConcurrentRequests until it is back"
                                 + " (redisFailureMode=local)"
                              : "new requests are rejected, waiting ones wait (redisFailureMode=reject)");
             scheduler.coordinationChanged();
+        }
+        probeSoon();
+    }
+
+    /**
+     * While Redis is unusable, tries it again every {@value #PROBE_MILLIS} ms rather than at the next heartbeat: a
+     * dropped connection that Lettuce reopens within milliseconds refuses requests for about that long, not a second.
+     */
+    private void probeSoon() {
+        if (!available && !stopped && !probing) {
+            probing = true;
+            try {
+                timer.schedule(() -> callbacks.execute(() -> {
+                    probing = false;
+                    beat();
+                }), PROBE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                // the timer is going down with the component
+                probing = false;
+            }
         }
     }
 
@@ -252,6 +299,8 @@ public final class RedisSlotAuthority implements Coordinator {
                         lost(failure);
                     }
                 }, callbacks);
+            } else {
+                probeSoon();
             }
             return;
         }
@@ -339,18 +388,21 @@ public final class RedisSlotAuthority implements Coordinator {
     @Override
     public void request(long ticket, LlmQueuePriority priority, String server) {
         String prio = priority == LlmQueuePriority.LOW ? "L" : "H";
+        long rejoinsBefore = rejoins;
         run("submit", nodeId, ticket(ticket), prio, server).whenComplete((reply, failure) -> {
             // the common answer needs nothing done: taken where it lands, without waking the callbacks thread
             if (failure == null && "OK".equals(reply.get(0))) {
                 return;
             }
-            callbacks.execute(() -> submitted(ticket, priority, reply, failure));
+            callbacks.execute(() -> submitted(ticket, priority, rejoinsBefore, reply, failure));
         });
     }
 
     /** A submit's answer other than OK, on the callbacks thread. */
-    private void submitted(long ticket, LlmQueuePriority priority, List<Object> reply, Throwable failure) {
+    private void submitted(long ticket, LlmQueuePriority priority, long rejoinsBefore, List<Object> reply,
+                           Throwable failure) {
         if (failure != null) {
+            // in local mode the task stays on its stack, and the scheduler, no longer coordinated, starts it
             lost(failure);
             if (!fallBack) {
                 scheduler.refused(ticket, Reason.COORDINATION_UNAVAILABLE, "Redis at " + display
@@ -373,8 +425,11 @@ public final class RedisSlotAuthority implements Coordinator {
                         "background (LOW priority) LLM work is disabled (disableBackground=true)");
                 break;
             case "REJOIN":
-                // Redis had forgotten this node: the rejoin carries this ticket with everything else
-                scheduler.rejoin();
+                // Redis had forgotten this node: a rejoin carries this ticket with everything else. Every submit
+                // already on its way gets this answer too; one rejoin sent after them all is enough.
+                if (rejoins == rejoinsBefore) {
+                    scheduler.rejoin();
+                }
                 break;
             default:
                 LOG.error("llmqueue got an unknown answer from Redis to a submit: {}", status);
@@ -393,6 +448,7 @@ public final class RedisSlotAuthority implements Coordinator {
 
     @Override
     public void rejoin(long epoch, List<Ticket> running, List<Ticket> waiting) {
+        rejoins++;
         List<String> args = new ArrayList<>(6 + 3 * (running.size() + waiting.size()));
         args.add("rejoin");
         args.add(nodeId);

@@ -254,4 +254,92 @@ class RedisFailureTest {
         assertEquals("echo: first", first.get(10, TimeUnit.SECONDS));
         assertEquals("echo: second", second.get(10, TimeUnit.SECONDS));
     }
+
+    @Test
+    void redisAnsweringWithAnErrorIsAnOutageAndLocalModeServesTheRequestAlone() throws Exception {
+        ownRedis = RedisServer.startOwn();
+        ClusterInstance a = instance("a", "local");
+        assertEquals("echo: before", a.ask("before", "HIGH").get(10, TimeUnit.SECONDS));
+        try (RespClient redis = ownRedis.client()) {
+            // Redis refuses every write (OOM): the submit's script fails, the ticket never gets in
+            redis.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            redis.call("CONFIG", "SET", "maxmemory", "1");
+            assertEquals("echo: during", a.ask("during", "HIGH").get(10, TimeUnit.SECONDS),
+                    "served by this instance alone rather than left waiting for a ticket Redis never took");
+            assertFalse(a.component.isCoordinationAvailable());
+            assertTrue(a.component.coordinationOutage().contains("OOM"), a.component.coordinationOutage());
+            redis.call("CONFIG", "SET", "maxmemory", "0");
+        }
+        await("a uses Redis again", a.component::isCoordinationAvailable);
+        assertEquals("echo: after", a.ask("after", "HIGH").get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void redisAnsweringWithAnErrorRefusesNewRequestsInRejectModeAndTakesReadinessDown() throws Exception {
+        ownRedis = RedisServer.startOwn();
+        ClusterInstance a = instance("a", "reject");
+        try (RespClient redis = ownRedis.client()) {
+            redis.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+            redis.call("CONFIG", "SET", "maxmemory", "1");
+            ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> a.ask("refused", "HIGH").get(10, TimeUnit.SECONDS));
+            assertEquals(LlmQueueRejectedException.Reason.COORDINATION_UNAVAILABLE,
+                    cause(refused, LlmQueueRejectedException.class).getReason());
+            HealthCheck.Result readiness = HealthCheckHelper.invokeReadiness(a.context).stream()
+                    .filter(r -> r.getCheck().getId().startsWith("llmqueue")).findFirst().orElseThrow();
+            assertEquals(HealthCheck.State.DOWN, readiness.getState());
+            redis.call("CONFIG", "SET", "maxmemory", "0");
+        }
+        await("a uses Redis again", a.component::isCoordinationAvailable);
+        assertEquals("echo: after", a.ask("after", "HIGH").get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void manySubmitsAnsweredRejoinCauseOneRejoinNotOneEach() throws Exception {
+        ownRedis = RedisServer.startOwn();
+        ClusterInstance a = instance("a", "reject");
+        server.hold();
+        List<CompletableFuture<String>> replies = new ArrayList<>();
+        replies.add(a.ask("running", "HIGH"));
+        server.awaitArrivals(1);
+        for (int i = 0; i < 1000; i++) {
+            replies.add(a.ask("w" + i, "HIGH"));
+        }
+        await("a thousand wait in Redis", () -> a.component.getGlobalHighPriorityQueueSize() == 1000);
+        try (RespClient redis = ownRedis.client()) {
+            String epochs = "{" + queueName + "}:epoch";
+            long before = Long.parseLong(redis.callString("HGET", epochs, "a"));
+            // Redis forgets everything (a restart without persistence): every submit on its way is answered REJOIN
+            redis.call("FLUSHALL");
+            for (int i = 0; i < 300; i++) {
+                replies.add(a.ask("x" + i, "HIGH"));
+            }
+            await("everything is back in Redis", () -> {
+                try {
+                    return count(redis, "H") == 1300 && count(redis, "run") == 1;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long rejoins = Long.parseLong(redis.callString("HGET", epochs, "a")) - before;
+            assertTrue(rejoins >= 1 && rejoins <= 3, "rejoins after the flush: " + rejoins);
+        }
+        server.release();
+        for (CompletableFuture<String> reply : replies) {
+            assertTrue(reply.get(60, TimeUnit.SECONDS).startsWith("echo: "));
+        }
+        assertEquals(1301, server.requestCount(), "each request called once");
+    }
+
+    @Test
+    void aMalformedRedisUriFailsTheStartWithoutQuotingItsPassword() {
+        ClusterInstance[] started = new ClusterInstance[1];
+        Exception failure = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> started[0] =
+                new ClusterInstance(server.baseUrl(), Map.of("redisUri", "redis://:S3cretPw^x@127.0.0.1:6379",
+                        "queueName", queueName)));
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            assertFalse(String.valueOf(t.getMessage()).contains("S3cretPw"), t.toString());
+        }
+        assertTrue(cause(failure, IllegalArgumentException.class).getMessage().contains("percent-encoded"));
+    }
 }
