@@ -506,7 +506,7 @@ public class LlmQueueComponent extends DefaultComponent {
         return settings;
     }
 
-    /** Another instance changed a shared setting: apply it here too, without sharing it again. */
+    /** Another instance changed shared settings: apply those here too, without sharing them again. */
     private void applyShared(Map<String, String> settings) {
         try {
             int limit = Integer.parseInt(settings.getOrDefault("limit", Integer.toString(maxConcurrentRequests)));
@@ -520,20 +520,35 @@ public class LlmQueueComponent extends DefaultComponent {
             maxConcurrentRequests = limit;
             scheduler.setReservedHighSlots(reserved);
             reservedHighSlots = reserved;
-            maxConcurrentRequestsPerServer = Integer.parseInt(settings.getOrDefault("perServer", "0"));
-            scheduler.setMaxConcurrentRequestsPerServer(maxConcurrentRequestsPerServer);
-            lowPriorityMaxWait = Long.parseLong(settings.getOrDefault("maxWait", "0"));
-            scheduler.setLowPriorityMaxWait(lowPriorityMaxWait);
-            maxHighQueueSize = Integer.parseInt(settings.getOrDefault("maxH", Integer.toString(maxHighQueueSize)));
-            scheduler.setMaxHighQueueSize(maxHighQueueSize);
-            maxLowQueueSize = Integer.parseInt(settings.getOrDefault("maxL", Integer.toString(maxLowQueueSize)));
-            scheduler.setMaxLowQueueSize(maxLowQueueSize);
-            whenFull = LlmQueueWhenFull.valueOf(settings.getOrDefault("whenFull", whenFull.name()));
-            scheduler.setWhenFull(whenFull);
-            adaptiveConcurrency = Boolean.parseBoolean(settings.getOrDefault("adaptive", "true"));
-            scheduler.setAdaptiveConcurrency(adaptiveConcurrency);
-            disableBackground = Boolean.parseBoolean(settings.getOrDefault("disabled", "false"));
-            scheduler.setDisableBackground(disableBackground);
+            String value;
+            if ((value = settings.get("perServer")) != null) {
+                maxConcurrentRequestsPerServer = Integer.parseInt(value);
+                scheduler.setMaxConcurrentRequestsPerServer(maxConcurrentRequestsPerServer);
+            }
+            if ((value = settings.get("maxWait")) != null) {
+                lowPriorityMaxWait = Long.parseLong(value);
+                scheduler.setLowPriorityMaxWait(lowPriorityMaxWait);
+            }
+            if ((value = settings.get("maxH")) != null) {
+                maxHighQueueSize = Integer.parseInt(value);
+                scheduler.setMaxHighQueueSize(maxHighQueueSize);
+            }
+            if ((value = settings.get("maxL")) != null) {
+                maxLowQueueSize = Integer.parseInt(value);
+                scheduler.setMaxLowQueueSize(maxLowQueueSize);
+            }
+            if ((value = settings.get("whenFull")) != null) {
+                whenFull = LlmQueueWhenFull.valueOf(value);
+                scheduler.setWhenFull(whenFull);
+            }
+            if ((value = settings.get("adaptive")) != null) {
+                adaptiveConcurrency = Boolean.parseBoolean(value);
+                scheduler.setAdaptiveConcurrency(adaptiveConcurrency);
+            }
+            if ((value = settings.get("disabled")) != null) {
+                disableBackground = Boolean.parseBoolean(value);
+                scheduler.setDisableBackground(disableBackground);
+            }
         } catch (RuntimeException e) {
             LOG.warn("llmqueue could not apply the settings another instance shared ({}): {}", settings, e.toString());
         }

@@ -357,8 +357,13 @@ public final class RedisSlotAuthority implements Coordinator {
     }
 
     private void handle(String text) {
-        if (text.equals("C")) {
-            figures().thenAcceptAsync(f -> settingsChanged.accept(f.settings()), callbacks);
+        if (text.startsWith("C")) {
+            String[] words = text.split(" ");
+            Map<String, String> changed = new LinkedHashMap<>();
+            for (int i = 1; i + 1 < words.length; i += 2) {
+                changed.put(words[i], words[i + 1]);
+            }
+            settingsChanged.accept(changed);
             return;
         }
         String[] parts = text.split(" ", 3);

@@ -20,7 +20,7 @@
 --   :node:<n>:tickets  set    a node's waiting tickets;  :node:<n>:leases  set  its slots
 --   :grants:<n>        list   a node's messages, popped by the node with BLPOP:
 --                             "G <epoch> <ticket>" granted, "D <epoch> <ticket>" dropped (whenFull=dropOldest),
---                             "C" the settings changed
+--                             "C name value ..." these shared settings changed
 
 local P = KEYS[1]
 local op = ARGV[1]
@@ -314,12 +314,15 @@ elseif op == 'leave' then
     forgetNode(node)
     return { grant() }
 elseif op == 'configure' then
-    -- ARGV: (name value)*. Every live node is told to read the settings again.
+    -- ARGV: (name value)*. Every other live node is told what changed: the message carries the change itself, so a
+    -- node applies exactly that, and no read of all the settings can overtake (and undo) a change of its own.
     -- Purged first: a node whose lease ran out is not told (its list would outlive it), and its slots count as free
     -- for the grants a new limit allows.
     purge()
+    local message = 'C'
     for i = 3, #ARGV, 2 do
         redis.call('HSET', CFG, ARGV[i], ARGV[i + 1])
+        message = message .. ' ' .. ARGV[i] .. ' ' .. ARGV[i + 1]
         -- as in one JVM, switching adaptive concurrency off forgets every lowered limit: adapt() no longer runs, so
         -- a limit kept here would never be raised again and would cap its server for good
         if ARGV[i] == 'adaptive' and ARGV[i + 1] == 'false' then
@@ -328,7 +331,7 @@ elseif op == 'configure' then
     end
     for _, n in ipairs(redis.call('ZRANGE', NODES, 0, -1)) do
         if n ~= node then
-            redis.call('RPUSH', grantList(n), 'C')
+            redis.call('RPUSH', grantList(n), message)
         end
     end
     return { grant() }
