@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * its own, so no instance polls. Only tickets travel: the exchanges stay in their JVM, with the local scheduler.
  * <p>
  * Threads: the scheduler calls {@link #request}, {@link #withdraw}, {@link #release} and {@link #rejoin} under its lock,
- * and they only dispatch. Every reply is handled on one thread of our own ({@code callbacks}), never on Lettuce's I/O
- * threads and never on the dispatching thread, so the scheduler is always entered with no lock held, in reply order.
+ * and they only dispatch. A reply that must reach the scheduler (a refusal, a heartbeat's news) is handed to one thread
+ * of our own ({@code callbacks}), never handled on the dispatching thread, which may hold the scheduler's lock; a reply
+ * that needs nothing done is dropped where it lands. The node's messages (grants, drops, settings) are handled where
+ * the pop's answer lands, in their order: the pops are sent from threads that never hold the scheduler's lock.
  * <p>
  * Outages: a failed command marks Redis unreachable. While it is, a heartbeat probes it; once it answers again this
  * node rejoins (tells its calls in flight and its waiting tasks, replacing whatever Redis kept), which also repairs a
@@ -327,25 +329,34 @@ public final class RedisSlotAuthority implements Coordinator {
         RedisAsyncCommands<String, String> async = grants.async();
         CompletableFuture<List<String>> waiting = async.lpop(grantList(), BATCH).toCompletableFuture();
         CompletableFuture<KeyValue<String, String>> next = async.blpop(LISTEN_SECONDS, grantList()).toCompletableFuture();
-        // one thread, in submission order: the batch is handled before the message that arrived after it
-        waiting.whenCompleteAsync((messages, failure) -> {
+        // Handled where the answers land (a Lettuce thread, or this one when already there), without a hop to the
+        // callbacks thread: never under the scheduler's lock, since listen() is never called under it. The batch
+        // before the message that came after it, so that settings changes apply in their order.
+        CompletableFuture<Void> batchHandled = waiting.handle((messages, failure) -> {
             if (failure == null && messages != null) {
                 messages.forEach(this::handleSafely);
             }
-        }, callbacks);
-        next.whenCompleteAsync((message, failure) -> {
-            if (failure != null) {
-                lost(failure);
-                if (!stopped) {
-                    timer.schedule(() -> callbacks.execute(this::listen), RETRY_MILLIS, TimeUnit.MILLISECONDS);
-                }
-                return;
-            }
-            if (message != null && message.hasValue()) {
-                handleSafely(message.getValue());
-            }
-            listen();
-        }, callbacks);
+            return null;
+        });
+        batchHandled.thenCombine(next.handle((message, failure) -> failure != null ? failure : message),
+                (handled, answer) -> answer).thenAccept(answer -> {
+                    if (answer instanceof Throwable failure) {
+                        callbacks.execute(() -> {
+                            lost(failure);
+                            if (!stopped) {
+                                timer.schedule(() -> callbacks.execute(this::listen), RETRY_MILLIS,
+                                        TimeUnit.MILLISECONDS);
+                            }
+                        });
+                        return;
+                    }
+                    @SuppressWarnings("unchecked")
+                    KeyValue<String, String> message = (KeyValue<String, String>) answer;
+                    if (message != null && message.hasValue()) {
+                        handleSafely(message.getValue());
+                    }
+                    listen();
+                });
     }
 
     private void handleSafely(String message) {
