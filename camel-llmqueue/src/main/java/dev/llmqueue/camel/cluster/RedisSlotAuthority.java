@@ -115,7 +115,7 @@ public final class RedisSlotAuthority implements Coordinator {
      * @param ownSettings     this instance's shared settings: written to Redis once it is reached at start (the last
      *                        instance to start, or the last live change on any instance, wins), and again by a rejoin
      *                        when Redis has lost them (a restart)
-     * @param settingsChanged told of the shared settings when another instance changed them, on the callbacks thread
+     * @param settingsChanged told of the shared settings another instance changed, in the order they changed
      */
     public RedisSlotAuthority(String redisUri, String queueName, String nodeId, long leaseMillis, boolean fallBack,
                               LlmQueueScheduler scheduler, Supplier<Map<String, String>> ownSettings,
@@ -190,10 +190,10 @@ public final class RedisSlotAuthority implements Coordinator {
         try {
             first.get(CONNECT_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            lost(e);
+            callbacks.execute(() -> lost(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            lost(e);
+            callbacks.execute(() -> lost(e));
         }
         long period = Math.max(10, Math.min(leaseMillis / 3, 1000));
         heartbeat = timer.scheduleWithFixedDelay(() -> callbacks.execute(this::beat), period, period,
