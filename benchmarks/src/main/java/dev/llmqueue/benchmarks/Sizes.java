@@ -69,7 +69,8 @@ public record Sizes(
             200, 10.0, 1.5, 0.5, 20, 2,
             new int[] {1_000, 10_000}, 0, 0, 1, 100,
             2_000, 20, "256m",
-            300,
+            // a second of JFR sampling every 10 ms: 300 ms could end with no sample at all on two busy cores
+            1000,
             100,
             1, 50, 3, 1000.0,
             8, 10.0, 1.0, 3, 5, 1000.0, 4, 2);
