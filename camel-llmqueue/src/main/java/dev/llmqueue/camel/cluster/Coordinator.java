@@ -11,8 +11,7 @@ import dev.llmqueue.camel.queue.SlotAuthority;
 public interface Coordinator extends SlotAuthority {
 
     /** The figures of every instance sharing a queue, as Redis keeps them. */
-    record GlobalFigures(long highWaiting, long lowWaiting, long running, long runningLow, long instances,
-                         Map<String, String> settings) {
+    record GlobalFigures(long highWaiting, long lowWaiting, long running, long runningLow, long instances) {
     }
 
     /** Connects (waiting a few seconds at most) and joins the queue; keeps trying in the background when it cannot. */

@@ -215,14 +215,7 @@ public final class RedisSlotAuthority implements Coordinator {
                 .thenCompose(v -> commands.async().scriptLoad(SCRIPT).toCompletableFuture())
                 .thenCompose(loaded -> {
                     sha = loaded;
-                    List<String> args = new ArrayList<>();
-                    args.add("configure");
-                    args.add(nodeId);
-                    ownSettings.get().forEach((name, value) -> {
-                        args.add(name);
-                        args.add(value);
-                    });
-                    return run(args.toArray(String[]::new));
+                    return run(configureArgs(ownSettings.get()));
                 })
                 .thenAcceptAsync(reply -> reachable(), callbacks);
     }
@@ -428,8 +421,6 @@ public final class RedisSlotAuthority implements Coordinator {
         }
         String status = String.valueOf(reply.get(0));
         switch (status) {
-            case "OK":
-                break;
             case "QUEUE_FULL":
                 String option = priority == LlmQueuePriority.LOW ? "maxLowQueueSize" : "maxHighQueueSize";
                 scheduler.refused(ticket, Reason.QUEUE_FULL, "the " + priority + " priority stack of all"
@@ -489,14 +480,18 @@ public final class RedisSlotAuthority implements Coordinator {
 
     @Override
     public void configure(Map<String, String> settings) {
-        List<String> args = new ArrayList<>();
+        fireAndForget(run(configureArgs(settings)));
+    }
+
+    private String[] configureArgs(Map<String, String> settings) {
+        List<String> args = new ArrayList<>(2 + 2 * settings.size());
         args.add("configure");
         args.add(nodeId);
         settings.forEach((name, value) -> {
             args.add(name);
             args.add(value);
         });
-        fireAndForget(run(args.toArray(String[]::new)));
+        return args.toArray(String[]::new);
     }
 
     @Override
@@ -512,14 +507,9 @@ public final class RedisSlotAuthority implements Coordinator {
     }
 
     private CompletableFuture<GlobalFigures> figures() {
-        return run("stats", nodeId).thenApply(reply -> {
-            Map<String, String> settings = new LinkedHashMap<>();
-            for (int i = 5; i + 1 < reply.size(); i += 2) {
-                settings.put(String.valueOf(reply.get(i)), String.valueOf(reply.get(i + 1)));
-            }
-            return new GlobalFigures(number(reply.get(0)), number(reply.get(1)), number(reply.get(2)), number(reply.get(3)),
-                    number(reply.get(4)), settings);
-        });
+        // the settings the stats decision also answers with are not read: changes arrive with the C message
+        return run("stats", nodeId).thenApply(reply -> new GlobalFigures(number(reply.get(0)), number(reply.get(1)),
+                number(reply.get(2)), number(reply.get(3)), number(reply.get(4))));
     }
 
     @Override

@@ -841,18 +841,13 @@ public final class LlmQueueScheduler {
         QueuedTask task;
         lock.lock();
         try {
-            task = ticketed.get(ticket);
-            if (task == null || task.stack == null) {
-                return;
-            }
-            // the ticket never made it in: nothing to withdraw
-            ticketed.remove(ticket);
-            task.ticket = 0;
-            end(task);
+            task = endUnticketed(ticket);
         } finally {
             lock.unlock();
         }
-        safely(task, () -> task.reject(reason, message));
+        if (task != null) {
+            safely(task, () -> task.reject(reason, message));
+        }
     }
 
     /** The authority dropped a waiting ticket to make room for a newer one (whenFull=dropOldest, on any instance). */
@@ -860,22 +855,32 @@ public final class LlmQueueScheduler {
         QueuedTask task;
         lock.lock();
         try {
-            if (epoch != this.epoch) {
-                return;
-            }
-            task = ticketed.get(ticket);
-            if (task == null || task.stack == null) {
-                return;
-            }
-            ticketed.remove(ticket);
-            task.ticket = 0;
-            end(task);
+            task = epoch == this.epoch ? endUnticketed(ticket) : null;
         } finally {
             lock.unlock();
         }
-        safely(task, () -> task.reject(Reason.QUEUE_FULL, "dropped as the oldest request of the full "
-                                                          + task.priority() + " priority stack of all instances to"
-                                                          + " make room for a newer one (whenFull=dropOldest)"));
+        if (task != null) {
+            safely(task, () -> task.reject(Reason.QUEUE_FULL, "dropped as the oldest request of the full "
+                                                              + task.priority() + " priority stack of all instances"
+                                                              + " to make room for a newer one (whenFull=dropOldest)"));
+        }
+    }
+
+    /**
+     * Ends the waiting task of a ticket the authority no longer holds (refused, dropped): nothing to withdraw. Under the
+     * lock.
+     *
+     * @return the task, or null when no task waits with that ticket
+     */
+    private QueuedTask endUnticketed(long ticket) {
+        QueuedTask task = ticketed.get(ticket);
+        if (task == null || task.stack == null) {
+            return null;
+        }
+        ticketed.remove(ticket);
+        task.ticket = 0;
+        end(task);
+        return task;
     }
 
     /**

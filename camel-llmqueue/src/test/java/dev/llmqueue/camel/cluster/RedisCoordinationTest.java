@@ -1,5 +1,6 @@
 package dev.llmqueue.camel.cluster;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +47,7 @@ class RedisCoordinationTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < end, "timed out waiting until " + what);
-            Thread.sleep(5);
-        }
+        ClusterAssertions.awaitWithin(Duration.ofSeconds(10), what, condition);
     }
 
     @Test

@@ -64,11 +64,7 @@ class RedisFailureTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < end, "timed out waiting until " + what);
-            Thread.sleep(10);
-        }
+        ClusterAssertions.awaitWithin(WAIT, what, condition);
     }
 
     private ClusterNodeProcess node(String id, String redisUri) throws Exception {
@@ -92,16 +88,6 @@ class RedisFailureTest {
                 "redisFailureMode", failureMode));
         instances.add(instance);
         return instance;
-    }
-
-    /** The failure of that type in the chain of causes. */
-    static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        throw new AssertionError("no " + type.getSimpleName() + " in the causes of " + failure, failure);
     }
 
     private long count(RespClient redis, String field) throws Exception {
@@ -174,7 +160,7 @@ class RedisFailureTest {
         await("b notices", () -> !b.component.isCoordinationAvailable());
         ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> a.ask("refused", "HIGH").get(10, TimeUnit.SECONDS));
-        LlmQueueRejectedException rejection = cause(refused, LlmQueueRejectedException.class);
+        LlmQueueRejectedException rejection = ClusterAssertions.cause(refused, LlmQueueRejectedException.class);
         assertEquals(LlmQueueRejectedException.Reason.COORDINATION_UNAVAILABLE, rejection.getReason());
         assertFalse(rejection.getMessage().contains("@"), rejection.getMessage());
         HealthCheck.Result readiness = HealthCheckHelper.invokeReadiness(b.context).stream()
@@ -212,7 +198,7 @@ class RedisFailureTest {
         ownRedis.stop();
         ExecutionException expired = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> waiting.get(30, TimeUnit.SECONDS));
-        cause(expired, LlmQueueTimeoutException.class);
+        ClusterAssertions.cause(expired, LlmQueueTimeoutException.class);
         server.release();
         assertEquals("echo: running", running.get(10, TimeUnit.SECONDS));
         assertEquals(1, server.requestCount());
@@ -284,7 +270,7 @@ class RedisFailureTest {
             ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                     () -> a.ask("refused", "HIGH").get(10, TimeUnit.SECONDS));
             assertEquals(LlmQueueRejectedException.Reason.COORDINATION_UNAVAILABLE,
-                    cause(refused, LlmQueueRejectedException.class).getReason());
+                    ClusterAssertions.cause(refused, LlmQueueRejectedException.class).getReason());
             HealthCheck.Result readiness = HealthCheckHelper.invokeReadiness(a.context).stream()
                     .filter(r -> r.getCheck().getId().startsWith("llmqueue")).findFirst().orElseThrow();
             assertEquals(HealthCheck.State.DOWN, readiness.getState());
@@ -340,6 +326,6 @@ class RedisFailureTest {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             assertFalse(String.valueOf(t.getMessage()).contains("S3cretPw"), t.toString());
         }
-        assertTrue(cause(failure, IllegalArgumentException.class).getMessage().contains("percent-encoded"));
+        assertTrue(ClusterAssertions.cause(failure, IllegalArgumentException.class).getMessage().contains("percent-encoded"));
     }
 }

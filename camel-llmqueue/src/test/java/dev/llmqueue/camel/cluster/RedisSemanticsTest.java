@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -145,7 +146,7 @@ class RedisSemanticsTest {
         ClusterInstance b = instance("b", four);
         script.answer("overload", 1, 429);
         Throwable overloaded = failure(a.ask("overload", "HIGH"));
-        assertEquals(429, cause(overloaded, LlmProviderException.class).getStatusCode());
+        assertEquals(429, ClusterAssertions.cause(overloaded, LlmProviderException.class).getStatusCode());
         server.awaitArrivals(1);
         // its release (which carries the overload) has been decided once no slot is taken any more
         await("a's slot is back", () -> b.component.getGlobalActiveRequests() == 0);
@@ -212,7 +213,7 @@ class RedisSemanticsTest {
         await("b1 waits", () -> a.component.getGlobalHighPriorityQueueSize() == 2);
         assertEquals(0, c.component.getHighPriorityQueueSize(), "nothing waits on c itself");
 
-        LlmQueueRejectedException full = cause(failure(c.ask("c1", "HIGH")), LlmQueueRejectedException.class);
+        LlmQueueRejectedException full = ClusterAssertions.cause(failure(c.ask("c1", "HIGH")), LlmQueueRejectedException.class);
         assertEquals(Reason.QUEUE_FULL, full.getReason());
         assertEquals(2, a.component.getGlobalHighPriorityQueueSize());
         server.release();
@@ -237,7 +238,7 @@ class RedisSemanticsTest {
         await("b1 waits", () -> a.component.getGlobalHighPriorityQueueSize() == 2);
 
         CompletableFuture<String> c1 = c.ask("c1", "HIGH");
-        LlmQueueRejectedException dropped = cause(failure(a1), LlmQueueRejectedException.class);
+        LlmQueueRejectedException dropped = ClusterAssertions.cause(failure(a1), LlmQueueRejectedException.class);
         assertEquals(Reason.QUEUE_FULL, dropped.getReason(), "a's a1, the oldest waiting, made room for c's c1");
         await("a1 is gone from a", () -> a.component.getHighPriorityQueueSize() == 0);
         assertEquals(2, a.component.getGlobalHighPriorityQueueSize());
@@ -265,7 +266,7 @@ class RedisSemanticsTest {
         long changed = System.nanoTime();
         // what JMX does on c
         c.component.setMaxConcurrentRequests(2);
-        awaitWithin(1000, "every instance has maxConcurrentRequests=2", () -> a.component.getMaxConcurrentRequests() == 2
+        ClusterAssertions.awaitWithin(Duration.ofSeconds(1), "every instance has maxConcurrentRequests=2", () -> a.component.getMaxConcurrentRequests() == 2
                 && b.component.getMaxConcurrentRequests() == 2 && c.component.getMaxConcurrentRequests() == 2);
         server.awaitArrivals(1);
         assertTrue(System.nanoTime() - changed < TimeUnit.SECONDS.toNanos(1),
@@ -291,14 +292,14 @@ class RedisSemanticsTest {
 
         long changed = System.nanoTime();
         c.component.setDisableBackground(true);
-        LlmQueueRejectedException disabled = cause(failure(low), LlmQueueRejectedException.class);
+        LlmQueueRejectedException disabled = ClusterAssertions.cause(failure(low), LlmQueueRejectedException.class);
         assertEquals(Reason.BACKGROUND_DISABLED, disabled.getReason());
         assertTrue(System.nanoTime() - changed < TimeUnit.SECONDS.toNanos(1), "b applied it within a second");
-        awaitWithin(1000, "every instance has disableBackground=true", () -> a.component.isDisableBackground()
+        ClusterAssertions.awaitWithin(Duration.ofSeconds(1), "every instance has disableBackground=true", () -> a.component.isDisableBackground()
                 && b.component.isDisableBackground() && c.component.isDisableBackground());
         await("b-low's ticket is gone", () -> a.component.getGlobalLowPriorityQueueSize() == 0);
         for (ClusterInstance instance : List.of(a, b, c)) {
-            LlmQueueRejectedException rejected = cause(failure(instance.ask("new-low", "LOW")),
+            LlmQueueRejectedException rejected = ClusterAssertions.cause(failure(instance.ask("new-low", "LOW")),
                     LlmQueueRejectedException.class);
             assertEquals(Reason.BACKGROUND_DISABLED, rejected.getReason());
         }
@@ -349,7 +350,7 @@ class RedisSemanticsTest {
         assertEquals(3, ((Number) global.get("instances")).intValue());
 
         c.close();
-        assertEquals(Reason.SHUTTING_DOWN, cause(failure(cLow), LlmQueueRejectedException.class).getReason());
+        assertEquals(Reason.SHUTTING_DOWN, ClusterAssertions.cause(failure(cLow), LlmQueueRejectedException.class).getReason());
         await("two live instances", () -> a.component.getGlobalInstances() == 2);
         assertEquals(0, a.component.getGlobalLowPriorityQueueSize());
         assertEquals(2, b.component.getGlobalInstances());
@@ -378,7 +379,7 @@ class RedisSemanticsTest {
         List<LlmQueueComponent.QueuedRequest> waiting = b.component.queuedRequests();
         assertEquals(1, waiting.size());
         assertTrue(b.component.cancel(waiting.get(0).requestId()));
-        assertNotNull(cause(failure(b1), LlmQueueCancelledException.class));
+        assertNotNull(ClusterAssertions.cause(failure(b1), LlmQueueCancelledException.class));
         await("b1's ticket is gone", () -> a.component.getGlobalHighPriorityQueueSize() == 1);
         assertEquals(1, redis.hlen(queueKey("tickets")), "only c1's ticket is left");
         server.release();
@@ -397,7 +398,7 @@ class RedisSemanticsTest {
         server.awaitArrivals(1);
         CompletableFuture<String> b1 = b.ask("b1", "HIGH", Map.of(LlmQueueConstants.TIMEOUT, 300L));
         await("b1 waits", () -> a.component.getGlobalHighPriorityQueueSize() == 1);
-        assertNotNull(cause(failure(b1), LlmQueueTimeoutException.class));
+        assertNotNull(ClusterAssertions.cause(failure(b1), LlmQueueTimeoutException.class));
         await("b1's ticket is gone", () -> a.component.getGlobalHighPriorityQueueSize() == 0);
         assertEquals(0, redis.hlen(queueKey("tickets")));
         server.release();
@@ -458,7 +459,7 @@ class RedisSemanticsTest {
 
         b.close();
         for (CompletableFuture<String> reply : List.of(b1, b2)) {
-            assertEquals(Reason.SHUTTING_DOWN, cause(failure(reply), LlmQueueRejectedException.class).getReason());
+            assertEquals(Reason.SHUTTING_DOWN, ClusterAssertions.cause(failure(reply), LlmQueueRejectedException.class).getReason());
         }
         await("b's tickets are gone", () -> a.component.getGlobalHighPriorityQueueSize() == 1
                 && a.component.getGlobalLowPriorityQueueSize() == 1 && a.component.getGlobalInstances() == 2);
@@ -609,15 +610,7 @@ class RedisSemanticsTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        awaitWithin(10_000, what, condition);
-    }
-
-    private static void awaitWithin(long millis, String what, BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < end, "not within " + millis + " ms: " + what);
-            Thread.sleep(5);
-        }
+        ClusterAssertions.awaitWithin(Duration.ofSeconds(10), what, condition);
     }
 
     /** The failure a reply ended with; fails the test when it ends well or not within 10 s. */
@@ -630,15 +623,6 @@ class RedisSemanticsTest {
         } catch (java.util.concurrent.TimeoutException e) {
             return fail("the request did not end within 10 s");
         }
-    }
-
-    private static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return fail("expected a " + type.getSimpleName() + " in the causes of " + failure, failure);
     }
 
     /**
