@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * seventh event. More, in each case, than any pool or timer of Camel's holds by default. Nothing may be lost, and every
  * failure has a documented type.
  */
-class SoakTest {
+public class SoakTest {
 
     private static final int REQUESTS = 20_000;
 
@@ -194,7 +194,8 @@ class SoakTest {
         }
     }
 
-    private static String outcome(Exchange exchange) {
+    /** How an exchange ended, by the documented exception types; also read by the Redis soak test. */
+    public static String outcome(Exchange exchange) {
         Exception e = exchange.getException();
         if (e == null) {
             return "succeeded";

@@ -10,15 +10,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.llmqueue.camel.LlmProviderException;
-import dev.llmqueue.camel.LlmQueueCancelledException;
 import dev.llmqueue.camel.LlmQueueComponent;
 import dev.llmqueue.camel.LlmQueueConstants;
 import dev.llmqueue.camel.LlmQueueCoordination;
 import dev.llmqueue.camel.LlmQueueListener;
-import dev.llmqueue.camel.LlmQueueRejectedException;
 import dev.llmqueue.camel.LlmQueueStatistics;
-import dev.llmqueue.camel.LlmQueueTimeoutException;
+import dev.llmqueue.camel.SoakTest;
 import dev.llmqueue.simulator.Faults;
 import dev.llmqueue.simulator.LlmSimulator;
 import dev.llmqueue.simulator.SimulatorStats;
@@ -34,7 +31,6 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * 20,000 requests of mixed priority over three instances (three CamelContexts, coordination=redis, one queueName) and
@@ -142,7 +138,7 @@ class RedisSoakTest {
             Map<String, Integer> outcomes = new TreeMap<>();
             for (int i = 0; i < REQUESTS; i++) {
                 assertEquals(1, callbacks[i].get(), "callbacks of exchange " + i);
-                outcomes.merge(outcome(exchanges.get(i)), 1, Integer::sum);
+                outcomes.merge(SoakTest.outcome(exchanges.get(i)), 1, Integer::sum);
             }
             SimulatorStats stats = simulator.stats();
             System.out.printf("redis soak: %d requests over %d instances in %d ms (submitted in %d ms): %s;"
@@ -211,21 +207,5 @@ class RedisSoakTest {
         Map<String, String> count = redis.hgetall(prefix + ":count");
         return List.of("H", "L", "run", "runL").stream().allMatch(f -> "0".equals(count.getOrDefault(f, "0")))
                && redis.hlen(prefix + ":leases") == 0 && redis.hlen(prefix + ":tickets") == 0;
-    }
-
-    private static String outcome(Exchange exchange) {
-        Exception e = exchange.getException();
-        if (e == null) {
-            return "succeeded";
-        } else if (e instanceof LlmProviderException) {
-            return "failed";
-        } else if (e instanceof LlmQueueRejectedException) {
-            return "rejected";
-        } else if (e instanceof LlmQueueTimeoutException) {
-            return "expired";
-        } else if (e instanceof LlmQueueCancelledException) {
-            return "cancelled";
-        }
-        return fail("an undocumented exception type: " + e);
     }
 }
