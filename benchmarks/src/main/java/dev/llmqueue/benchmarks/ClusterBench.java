@@ -41,6 +41,10 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.XYChart;
 
+import static dev.llmqueue.benchmarks.Report.f;
+import static dev.llmqueue.benchmarks.Report.us;
+import static dev.llmqueue.benchmarks.Report.usSigned;
+
 /**
  * Issue 11's benchmarks: several instances sharing one queue through Redis ({@code coordination=redis}), against the
  * llm-simulator with a short service time.
@@ -1370,13 +1374,7 @@ public final class ClusterBench {
 
     /** The section as the last run wrote it into {@code file}, for the suite to keep; empty when there is none. */
     static String keptSection(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return "";
-        }
-        String page = Files.readString(file, StandardCharsets.UTF_8);
-        int start = page.indexOf(START);
-        int end = page.indexOf(END);
-        return start >= 0 && end > start ? page.substring(start, end + END.length()) + "\n\n" : "";
+        return Report.keptSection(file, START, END);
     }
 
     /** The summary rows numbered 9 as the last run wrote them into {@code file}. */
@@ -1483,18 +1481,6 @@ public final class ClusterBench {
         List<String> s = new ArrayList<>();
         xs.forEach(x -> s.add(f("%.0f", x)));
         return String.join(", ", s);
-    }
-
-    private static String f(String format, Object... args) {
-        return String.format(Locale.ROOT, format, args);
-    }
-
-    private static String us(long nanos) {
-        return f("%.0f µs", nanos / 1e3);
-    }
-
-    private static String usSigned(double nanos) {
-        return f("%+.0f µs", nanos / 1e3);
     }
 
     private static String met(boolean ok) {

@@ -297,12 +297,6 @@ public final class DashboardCost {
 
     /** The section as the last run wrote it into {@code file}, for the suite to keep; empty when there is none. */
     static String keptSection(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return "";
-        }
-        String page = Files.readString(file, StandardCharsets.UTF_8);
-        int start = page.indexOf(START);
-        int end = page.indexOf(END);
-        return start >= 0 && end > start ? page.substring(start, end + END.length()) + "\n\n" : "";
+        return Report.keptSection(file, START, END);
     }
 }

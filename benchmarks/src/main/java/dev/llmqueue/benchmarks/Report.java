@@ -94,15 +94,29 @@ final class Report {
         md.append(String.format(Locale.ROOT, format, args)).append('\n');
     }
 
-    private static String f(String format, Object... args) {
+    /**
+     * A section between its {@code start} and {@code end} markers as the last run wrote it into {@code file}, for the
+     * suite to keep when it does not run that part; empty when there is none.
+     */
+    static String keptSection(Path file, String start, String end) throws IOException {
+        if (!Files.exists(file)) {
+            return "";
+        }
+        String page = Files.readString(file, StandardCharsets.UTF_8);
+        int from = page.indexOf(start);
+        int to = page.indexOf(end);
+        return from >= 0 && to > from ? page.substring(from, to + end.length()) + "\n\n" : "";
+    }
+
+    static String f(String format, Object... args) {
         return String.format(Locale.ROOT, format, args);
     }
 
-    private static String us(long nanos) {
+    static String us(long nanos) {
         return f("%.0f µs", nanos / 1e3);
     }
 
-    private static String usSigned(double nanos) {
+    static String usSigned(double nanos) {
         return f("%+.0f µs", nanos / 1e3);
     }
 
